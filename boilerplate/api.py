@@ -1,0 +1,91 @@
+"""The library entry points: orchestration only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from .document import Document, Extraction, Line
+from .engines import Engine, run_model, run_trafilatura
+from .errors import InputError, InputTooLargeError
+from .model import load_model
+from .segment import DEFAULT_MAX_BYTES, Kind, decode, detect_kind, from_html, from_text
+
+__all__ = ["declutter", "declutter_lines"]
+
+
+def declutter(
+    data: str | bytes,
+    *,
+    url: str | None = None,
+    kind: Kind = "auto",
+    engine: Engine | str = Engine.MODEL,
+    threshold: float | None = None,
+    model: str | Path | None = None,
+    max_bytes: int | None = DEFAULT_MAX_BYTES,
+) -> Extraction:
+    """Return the article body of one page (HTML or flattened text).
+
+    Args:
+        data: the page, as str or bytes (bytes are decoded like a browser would).
+        url: the page's URL, if known (kept in the result).
+        kind: "html", "text", or "auto" to detect it.
+        engine: "model" (default) or "trafilatura" (the baseline; HTML only).
+        threshold: content probability needed to keep a line (model engine);
+            defaults to the threshold stored with the model.
+        model: path of a model file made by ``training.train``; default: shipped model.
+        max_bytes: refuse larger inputs (None disables the guard).
+
+    Returns:
+        An Extraction: ``text`` (one paragraph per line) and every line's decision.
+
+    Raises:
+        TypeError: if ``data`` is neither str nor bytes.
+        InputError: for inputs that are too large or of an unknown kind.
+        ModelError: if the model file is missing, corrupt or incompatible.
+        EngineError: if an engine fails, or trafilatura is given text.
+    """
+    text = _as_text(data, max_bytes)
+    kind = detect_kind(text) if kind == "auto" else kind
+    engine = Engine(engine)
+    if engine is Engine.TRAFILATURA:
+        if kind != "html":
+            raise InputError("the trafilatura engine needs HTML input, not flattened text")
+        return run_trafilatura(text, url=url)
+    doc = _document(text, kind, url)
+    return run_model(doc, load_model(model), threshold=threshold)
+
+
+def declutter_lines(
+    lines: Iterable[str],
+    *,
+    threshold: float | None = None,
+    model: str | Path | None = None,
+) -> Extraction:
+    """Filter already-split lines of flattened text (one Line per item)."""
+    items = [t.strip() for t in lines]
+    doc = Document(kind="text", lines=tuple(
+        Line(text=t, index=i) for i, t in enumerate(t for t in items if t)
+    ))
+    return run_model(doc, load_model(model), threshold=threshold)
+
+
+def _as_text(data: str | bytes, max_bytes: int | None) -> str:
+    """Type-check, size-check and decode the input."""
+    if isinstance(data, bytearray | memoryview):
+        data = bytes(data)
+    if not isinstance(data, str | bytes):
+        raise TypeError(f"declutter() takes str or bytes, not {type(data).__name__}")
+    if max_bytes is not None and len(data) > max_bytes:
+        raise InputTooLargeError(
+            f"input is {len(data):,} bytes, over the {max_bytes:,}-byte limit (max_bytes)"
+        )
+    return decode(data) if isinstance(data, bytes) else data
+
+
+def _document(text: str, kind: str, url: str | None) -> Document:
+    if kind == "html":
+        return from_html(text, url=url)
+    if kind == "text":
+        return from_text(text, url=url)
+    raise InputError(f"unknown kind {kind!r}: expected auto, html or text")

@@ -1,0 +1,96 @@
+"""Probabilities -> labels: the threshold, a few context rules, and a reason per line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .document import Document, Label
+from .features import FEATURE_NAMES
+
+__all__ = ["Decision", "decide", "RESCUE_MIN_CHARS"]
+
+#: A page whose kept lines hold fewer characters than this, while its densest
+#: run of lines holds more, gets that run back ("never return nothing when the
+#: page has a body": empty output cost the most in our probes).
+RESCUE_MIN_CHARS = 200
+#: Lines in the rescued run must still look like prose this much.
+RESCUE_MIN_SCORE = 0.05
+
+_F = {name: i for i, name in enumerate(FEATURE_NAMES)}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Labels and the reason for each line of one page."""
+
+    labels: tuple[Label, ...]
+    reasons: tuple[str, ...]
+
+
+def decide(proba: np.ndarray, X: np.ndarray, doc: Document, *, threshold: float) -> Decision:
+    """Label each line content when its probability reaches the threshold.
+
+    Date-only lines are never body (they are exposed as ``Extraction.date``);
+    an empty result on a page that has a dense text run is rescued.
+    """
+    keep = proba >= threshold
+    date_only = X[:, _F["date_only"]] > 0
+    keep &= ~date_only
+    rescued = np.zeros_like(keep)
+    chars = np.fromiter((len(l.text) for l in doc.lines), dtype=np.int64, count=len(doc.lines))
+    if chars[keep].sum() < RESCUE_MIN_CHARS:
+        region = (X[:, _F["region40_in"]] > 0) & (proba >= RESCUE_MIN_SCORE) & ~date_only
+        if chars[region].sum() >= RESCUE_MIN_CHARS:
+            rescued = region & ~keep
+            keep = keep | region
+    labels = tuple(Label.CONTENT if k else Label.BOILERPLATE for k in keep)
+    reasons = tuple(
+        _reason(X[i], float(proba[i]), bool(keep[i]), bool(rescued[i]), bool(date_only[i]))
+        for i in range(len(keep))
+    )
+    return Decision(labels=labels, reasons=reasons)
+
+
+_HINT_REASONS = (
+    ("hint_nav", "inside navigation (class/id)"),
+    ("sem_nav", "inside <nav>"),
+    ("hint_popular", "inside a popular/ranking list (class/id)"),
+    ("hint_related", "inside a related-content block (class/id)"),
+    ("hint_comment", "inside a comment section (class/id)"),
+    ("hint_share", "inside a share bar (class/id)"),
+    ("hint_ad", "inside an ad (class/id)"),
+    ("hint_subscribe", "inside a subscription/cookie/newsletter box (class/id)"),
+    ("sem_footer", "inside <footer>"),
+    ("hint_footer", "inside a footer (class/id)"),
+    ("sem_aside", "inside <aside>"),
+    ("hint_side", "inside a sidebar (class/id)"),
+    ("sem_figure", "image caption"),
+    ("hint_caption", "caption or media credit (class/id)"),
+    ("sem_h1", "headline"),
+)
+
+
+def _reason(row: np.ndarray, p: float, kept: bool, rescued: bool, date_only: bool) -> str:
+    """A short human-readable cue for the decision (the strongest visible one)."""
+    if rescued:
+        return f"kept: densest text region of an otherwise empty page (score {p:.2f})"
+    if kept:
+        return f"kept: score {p:.2f}"
+    if date_only:
+        return "dropped: date/time line"
+    cues = [text for name, text in _HINT_REASONS if row[_F[name]] > 0]
+    if row[_F["link_density"]] >= 0.5:
+        cues.insert(0, f"mostly link text ({row[_F['link_density']]:.0%})")
+    if row[_F["bullet_only"]] > 0:
+        cues.insert(0, "list bullet or separator")
+    if row[_F["dup_count"]] > 0:
+        cues.append("text repeated on the page")
+    if row[_F["boiler_words"]] > 0:
+        cues.append("boilerplate wording")
+    if not cues and row[_F["ends_sentence"]] == 0:
+        cues.append("short line without a sentence ending" if row[_F["log_chars"]] < 4.4
+                    else "no sentence ending")
+    cue = "; ".join(cues[:2]) if cues else "unlike article prose"
+    return f"dropped: {cue} (score {p:.2f})"

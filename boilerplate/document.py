@@ -1,0 +1,80 @@
+"""Frozen dataclasses passed between the stages of the pipeline."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+__all__ = ["Label", "Line", "Document", "LineResult", "Extraction"]
+
+
+class Label(str, enum.Enum):
+    """The two classes a line can have."""
+
+    CONTENT = "content"
+    BOILERPLATE = "boilerplate"
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One block of visible text with its markup context.
+
+    In text mode only ``text`` and ``index`` carry information; the markup
+    fields keep their defaults (documented in ``features.py``).
+    """
+
+    text: str
+    index: int = 0
+    tag: str = ""
+    path: str = ""
+    depth: int = 0
+    hints: int = 0
+    own_hints: int = 0
+    sem: int = 0
+    link_chars: int = 0
+    ancestors: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A page cut into lines, in document order."""
+
+    kind: str
+    lines: tuple[Line, ...]
+    title: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LineResult:
+    """The decision for one line: its text, label, content probability and why."""
+
+    text: str
+    label: Label
+    score: float
+    reason: str = ""
+
+    @property
+    def is_content(self) -> bool:
+        """True when the line is article body."""
+        return self.label is Label.CONTENT
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    """What ``declutter`` returns: the article body plus every line's decision."""
+
+    text: str
+    lines: tuple[LineResult, ...]
+    engine: str
+    model_version: str | None = None
+    kind: str = "html"
+    title: str | None = None
+    date: str | None = None
+    url: str | None = None
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def paragraphs(self) -> list[str]:
+        """The article body as a list of paragraphs."""
+        return [line for line in self.text.split("\n") if line]

@@ -1,0 +1,100 @@
+"""The engines: our line classifier ("model") and the trafilatura baseline.
+
+This is the only module that imports trafilatura. There is no silent fallback
+from one engine to the other: a failing engine raises EngineError.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from .classify import decide
+from .document import Document, Extraction, Label, LineResult
+from .errors import EngineError, InputError
+from .features import featurize
+from .model import Model
+from .segment import SEM
+
+__all__ = ["Engine", "TRAFILATURA_OPTIONS", "run_model", "run_trafilatura"]
+
+
+class Engine(str, enum.Enum):
+    """Selectable engines."""
+
+    MODEL = "model"
+    TRAFILATURA = "trafilatura"
+
+
+#: The fixed option set of the baseline: plain text of the main content,
+#: tables kept, comments and metadata off, trafilatura's default balance
+#: between precision and recall (evaluate.py also runs favor_precision=True).
+TRAFILATURA_OPTIONS: dict[str, object] = {
+    "output_format": "txt",
+    "include_comments": False,
+    "include_tables": True,
+    "include_images": False,
+    "include_links": False,
+    "with_metadata": False,
+    "favor_precision": False,
+    "favor_recall": False,
+    "deduplicate": False,
+}
+
+
+def run_model(doc: Document, model: Model, *, threshold: float | None = None) -> Extraction:
+    """Classify every line of a Document with the trained model."""
+    X = featurize(doc)
+    proba = model.content_proba(X)
+    decision = decide(proba, X, doc, threshold=model.threshold if threshold is None else threshold)
+    results = tuple(
+        LineResult(text=line.text, label=label, score=round(float(p), 4), reason=reason)
+        for line, label, p, reason in zip(doc.lines, decision.labels, proba, decision.reasons)
+    )
+    body = "\n".join(r.text for r in results if r.label is Label.CONTENT)
+    return Extraction(
+        text=body, lines=results, engine=Engine.MODEL.value, model_version=model.version,
+        kind=doc.kind, title=_headline(doc), date=_date(results), url=doc.url,
+    )
+
+
+def _headline(doc: Document) -> str | None:
+    """The first <h1> line, else the page <title>."""
+    for line in doc.lines:
+        if line.sem & SEM["h1"]:
+            return line.text
+    return doc.title
+
+
+def _date(results: tuple[LineResult, ...]) -> str | None:
+    """The first line dropped as a date/time line."""
+    for r in results:
+        if r.reason.startswith("dropped: date/time"):
+            return r.text
+    return None
+
+
+def run_trafilatura(html: str, *, url: str | None = None, **overrides: object) -> Extraction:
+    """Extract with trafilatura using TRAFILATURA_OPTIONS (plus explicit overrides).
+
+    Raises:
+        EngineError: if trafilatura is missing or fails on the page.
+    """
+    try:
+        import trafilatura
+    except ImportError as exc:  # pragma: no cover - it is a declared dependency
+        raise EngineError(f"the trafilatura engine needs trafilatura installed: {exc}") from None
+    if not isinstance(html, str):
+        raise InputError("the trafilatura engine needs decoded HTML text")
+    options = {**TRAFILATURA_OPTIONS, **overrides}
+    try:
+        text = trafilatura.extract(html, url=url, **options) or ""
+    except Exception as exc:  # trafilatura raises many kinds on odd pages
+        raise EngineError(f"trafilatura failed: {exc.__class__.__name__}: {exc}") from None
+    lines = tuple(
+        LineResult(text=t, label=Label.CONTENT, score=1.0, reason="kept by trafilatura")
+        for t in (s.strip() for s in text.splitlines()) if t
+    )
+    return Extraction(
+        text="\n".join(r.text for r in lines), lines=lines, engine=Engine.TRAFILATURA.value,
+        kind="html", url=url,
+    )

@@ -1,0 +1,170 @@
+"""The line classifier: build, save and load a scikit-learn Pipeline with checked metadata.
+
+The joblib file holds only scikit-learn built-ins; feature code stays in
+``features.py``. Its JSON sidecar is read and checked *before* unpickling.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import ModelError
+from .features import FEATURE_NAMES, FEATURE_VERSION
+
+__all__ = [
+    "DEFAULT_MODEL_PATH",
+    "RETRAIN_COMMAND",
+    "Model",
+    "build_estimator",
+    "load_model",
+    "save_model",
+    "sha256_of",
+]
+
+DEFAULT_MODEL_PATH = Path(__file__).parent / "data" / "line_classifier.joblib"
+RETRAIN_COMMAND = "python -m training.train ../shared/data"
+#: Fallback decision threshold when a model's metadata names none.
+DEFAULT_THRESHOLD = 0.5
+
+
+@dataclass(frozen=True)
+class Model:
+    """A fitted estimator plus the metadata it was saved with."""
+
+    estimator: Any
+    metadata: dict[str, Any]
+    path: Path | None = None
+
+    @property
+    def threshold(self) -> float:
+        """The decision threshold chosen at training time."""
+        return float(self.metadata.get("threshold", DEFAULT_THRESHOLD))
+
+    @property
+    def version(self) -> str:
+        """Short identifier of the model: feature version plus sha256 prefix."""
+        return f"f{self.metadata.get('feature_version')}-{str(self.metadata.get('sha256', ''))[:12]}"
+
+    def content_proba(self, X: np.ndarray) -> np.ndarray:
+        """Probability that each row (line) is article content."""
+        if X.shape[0] == 0:
+            return np.zeros(0, dtype=np.float64)
+        return self.estimator.predict_proba(X)[:, 1]
+
+
+def build_estimator(*, random_state: int = 0, **params: Any) -> Any:
+    """The training pipeline: gradient-boosted trees on the raw feature matrix.
+
+    Trees need no scaling, handle the binary and count features as they are,
+    and beat a logistic regression by a wide margin in our probes.
+    """
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.pipeline import Pipeline
+
+    settings = {
+        "max_iter": 300,
+        "learning_rate": 0.1,
+        "max_leaf_nodes": 63,
+        "min_samples_leaf": 40,
+        "l2_regularization": 1.0,
+        "early_stopping": False,
+    }
+    settings.update(params)
+    clf = HistGradientBoostingClassifier(random_state=random_state, **settings)
+    return Pipeline([("clf", clf)])
+
+
+def sha256_of(path: Path) -> str:
+    """Hex sha256 of a file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _meta_path(path: Path) -> Path:
+    return path.with_suffix(".json")
+
+
+def save_model(estimator: Any, path: Path, metadata: dict[str, Any]) -> Path:
+    """Write the joblib file and its JSON metadata; return the metadata path."""
+    import joblib
+    import sklearn
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(estimator, path, compress=3)
+    meta = dict(metadata)
+    meta.update(
+        feature_version=FEATURE_VERSION,
+        feature_names=list(FEATURE_NAMES),
+        sklearn_version=sklearn.__version__,
+        sha256=sha256_of(path),
+    )
+    meta_path = _meta_path(path)
+    meta_path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return meta_path
+
+
+def _check_metadata(path: Path) -> dict[str, Any]:
+    """Read the sidecar JSON and check it against this code before unpickling."""
+    meta_path = _meta_path(path)
+    hint = f"retrain with `{RETRAIN_COMMAND}`"
+    if not path.is_file():
+        raise ModelError(f"model file not found: {path}")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"model metadata {meta_path} missing or unreadable ({exc}); {hint}") from None
+    if not isinstance(meta, dict):
+        raise ModelError(f"model metadata {meta_path} is not a JSON object; {hint}")
+    if meta.get("feature_version") != FEATURE_VERSION or meta.get("feature_names") != list(FEATURE_NAMES):
+        raise ModelError(
+            f"model {path.name} was made for feature version {meta.get('feature_version')}, "
+            f"this code computes version {FEATURE_VERSION}; {hint}"
+        )
+    import sklearn
+
+    saved = str(meta.get("sklearn_version", ""))
+    if saved.split(".")[:2] != sklearn.__version__.split(".")[:2]:
+        raise ModelError(
+            f"model {path.name} was saved with scikit-learn {saved}, installed is "
+            f"{sklearn.__version__}; install scikit-learn=={saved} or {hint}"
+        )
+    if meta.get("sha256") != sha256_of(path):
+        raise ModelError(f"model file {path} does not match its metadata sha256 (corrupt?); {hint}")
+    return meta
+
+
+def load_model(path: str | Path | None = None) -> Model:
+    """Load a model after checking its metadata; the shipped one is cached per process.
+
+    Only load files you made or the shipped model: joblib runs code on load.
+
+    Raises:
+        ModelError: if the file or its metadata is missing, corrupt or made
+            for another feature version or scikit-learn series.
+    """
+    resolved = Path(path).resolve() if path is not None else DEFAULT_MODEL_PATH
+    return _load_cached(resolved)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_cached(path: Path) -> Model:
+    meta = _check_metadata(path)
+    import joblib
+
+    try:
+        estimator = joblib.load(path)
+    except Exception as exc:  # unpickling can fail in many ways on a bad file
+        raise ModelError(f"cannot load model {path}: {exc.__class__.__name__}: {exc}") from None
+    if not hasattr(estimator, "predict_proba"):
+        raise ModelError(f"model {path} has no predict_proba; retrain with `{RETRAIN_COMMAND}`")
+    return Model(estimator=estimator, metadata=meta, path=path)

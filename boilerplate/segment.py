@@ -1,0 +1,449 @@
+"""Cut a page into Lines: HTML via lxml, or text that a scraper already flattened.
+
+Decoding bytes lives here too: BOM, then strict UTF-8, then the declared
+charset, then charset-normalizer's guess.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from typing import Literal
+
+from lxml import etree
+
+from .document import Document, Line
+from .errors import EncodingError, InputError
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "HINTS",
+    "SEM",
+    "decode",
+    "detect_kind",
+    "from_html",
+    "from_text",
+    "segment",
+]
+
+Kind = Literal["auto", "html", "text"]
+
+#: Inputs larger than this are refused (50 MB: ten times the largest page in
+#: ../shared/data, and still processed in a few seconds).
+DEFAULT_MAX_BYTES = 50_000_000
+
+#: How far into a page we look for a <meta charset> (browsers use 1024 bytes;
+#: real pages put scripts first, so we look further).
+_SNIFF_BYTES = 8192
+
+#: Elements whose text is never shown to a reader.
+_INVISIBLE = frozenset(
+    "script style template noscript svg math iframe object embed canvas select "
+    "textarea head title audio video map datalist".split()
+)
+#: Elements that start a new line; everything else is inline.
+_BLOCK = frozenset(
+    "address article aside blockquote body center dd details dialog dir div dl dt "
+    "fieldset figcaption figure footer form frameset h1 h2 h3 h4 h5 h6 header hgroup "
+    "hr html li main menu nav ol p pre section summary table tbody thead tfoot tr td "
+    "th ul caption legend button option label".split()
+)
+
+# Semantic tag bits: a line carries the OR over its block and all ancestors.
+SEM = {
+    name: 1 << i
+    for i, name in enumerate(
+        "nav aside footer header form figure article main blockquote button li table "
+        "heading h1 a_only pre dl".split()
+    )
+}
+_TAG_SEM = {
+    "nav": SEM["nav"], "menu": SEM["nav"], "aside": SEM["aside"], "footer": SEM["footer"],
+    "header": SEM["header"], "form": SEM["form"], "figure": SEM["figure"],
+    "figcaption": SEM["figure"], "article": SEM["article"], "main": SEM["main"],
+    "blockquote": SEM["blockquote"], "button": SEM["button"], "label": SEM["button"],
+    "li": SEM["li"], "ul": SEM["li"], "ol": SEM["li"], "table": SEM["table"],
+    "td": SEM["table"], "th": SEM["table"], "h1": SEM["heading"] | SEM["h1"],
+    "h2": SEM["heading"], "h3": SEM["heading"], "h4": SEM["heading"],
+    "h5": SEM["heading"], "h6": SEM["heading"], "pre": SEM["pre"], "dl": SEM["dl"],
+    "dd": SEM["dl"], "dt": SEM["dl"],
+}
+
+# Class/id hint categories: a token of an element's class or id that matches
+# the pattern sets the bit. Names follow the cues the field uses (boilerpipe,
+# readability's unlikelyCandidates, trafilatura's xpaths).
+_HINT_PATTERNS = {
+    "nav": r"nav|menu|breadcrumb|masthead|topbar|skip|dropdown",
+    "side": r"sidebar|aside|rail|widget|sidebox|col-right|right-col|secondary",
+    "related": r"related|recommend|teaser|promo|outbrain|taboola|suggest|readmore|"
+    r"read-more|more-|also|next|prev|other|kicker",
+    "popular": r"popular|ranking|rank|trending|mostread|most-|most_|top-?10|hot",
+    "share": r"share|social|sharing|facebook|twitter|tweet|whatsapp|email|print|tool",
+    "footer": r"footer|foot|copyright|legal|bottom|colophon",
+    "header": r"header|masthead|banner|brand|logo|top",
+    "comment": r"comment|reply|replies|disqus|discussion|respond|reaction|forum|review",
+    "ad": r"^ads?$|^ad-|-ad$|advert|sponsor|dfp|adslot|adunit|commercial|partner|^gpt",
+    "subscribe": r"subscri|newsletter|signup|sign-up|paywall|premium|register|login|"
+    r"cookie|consent|gdpr|modal|popup|overlay|notice|alert|banner",
+    "meta": r"byline|author|date|time|meta|dateline|timestamp|publish|posted|info|"
+    r"updated|source",
+    "caption": r"caption|credit|photo|image|img|media|gallery|video|figure|pic",
+    "title": r"title|headline|heading|hed$|standfirst|subtitle|deck|summary|lede?$|"
+    r"intro|description",
+    "content": r"article|content|story|body|post|entry|text|main|prose|paragraph|"
+    r"richtext|detail|blog",
+    "tag": r"^tags?$|tag-|keyword|topic|categor|label",
+    "list": r"list|item|card|tile|grid|feed|stream|river|collection|headlines",
+    "hidden": r"^hidden$|sr-only|visually-hidden|screen-reader|^d-none$|offscreen",
+}
+HINTS = {name: 1 << i for i, name in enumerate(_HINT_PATTERNS)}
+_HINT_RES = [(re.compile(p), HINTS[n]) for n, p in _HINT_PATTERNS.items()]
+_HIDDEN_CLASS = HINTS["hidden"]
+_TOKEN_SPLIT = re.compile(r"[^a-z0-9_-]+")
+_HINT_CACHE: dict[str, int] = {}
+_HINT_CACHE_MAX = 100_000
+
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_WS = re.compile(r"[\s\u00a0\u200b\u200c\u200d\u2060\ufeff]+")
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I
+)
+_DOC_END = re.compile(r"</(?:html|body)\s*>", re.I)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_.:-]+)""", re.I)
+_HTML_SNIFF = re.compile(
+    r"<(?:!doctype\s+html|html|head|body|meta|title|div|p|br|span|a|table|article|"
+    r"section|h[1-6]|ul|li|script|link|header|nav|main)\b[^<>]*>",
+    re.I,
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+#: WHATWG encoding labels that Python spells differently or that browsers
+#: decode as a superset.
+_CHARSET_ALIASES = {
+    "shift_jis": "cp932", "shift-jis": "cp932", "sjis": "cp932", "x-sjis": "cp932",
+    "windows-31j": "cp932", "ms_kanji": "cp932",
+    "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030",
+    "iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252",
+    "us-ascii": "cp1252", "ascii": "cp1252", "big5": "big5hkscs",
+    "x-user-defined": "cp1252", "unicode": "utf-16",
+}
+
+
+def _normalise_charset(name: str) -> str | None:
+    """Return a Python codec name for a declared charset, or None if unknown."""
+    label = name.strip().lower()
+    label = _CHARSET_ALIASES.get(label, label)
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def _declared_charset(head: bytes) -> str | None:
+    """The charset a page declares in an XML declaration or <meta>, if any."""
+    match = _XML_ENCODING.match(head) or _META_CHARSET.search(head)
+    return _normalise_charset(match.group(1).decode("ascii", "replace")) if match else None
+
+
+def decode(data: bytes) -> str:
+    """Decode page bytes the way a browser would, with a detector as fallback.
+
+    Order: byte-order mark; strict UTF-8 (a page that is valid UTF-8 is UTF-8
+    whatever it declares); the declared charset; charset-normalizer's guess.
+
+    Raises:
+        EncodingError: when no candidate decodes the bytes.
+    """
+    for bom, codec in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            return data.decode(codec, errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    declared = _declared_charset(data[:_SNIFF_BYTES])
+    if declared and not declared.startswith("utf-8"):
+        try:
+            return data.decode(declared)
+        except (UnicodeDecodeError, LookupError):
+            pass
+    return _guess_decode(data)
+
+
+def _guess_decode(data: bytes) -> str:
+    """Decode with charset-normalizer's best guess (imported lazily: it is slow)."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:200_000]).best()
+    if best is None or best.encoding is None:
+        # No plausible text encoding: still decodable as UTF-8 with
+        # replacements, but the caller should know it is probably binary.
+        raise EncodingError("input is not text in any known encoding (binary data?)")
+    return data.decode(best.encoding, errors="replace")
+
+
+def detect_kind(text: str) -> Literal["html", "text"]:
+    """Tell HTML from flattened text by looking for real tags near the start."""
+    head = text[:_SNIFF_BYTES]
+    tags = _HTML_SNIFF.findall(head)
+    if not tags:
+        return "text"
+    stripped = head.lstrip().lower()
+    if stripped.startswith(("<!doctype html", "<html", "<?xml")):
+        return "html"
+    # Text that merely mentions a tag or two stays text; markup has many.
+    return "html" if len(tags) >= 3 else "text"
+
+
+def _to_str(data: str | bytes, what: str) -> str:
+    """Check the input type and decode bytes."""
+    if isinstance(data, bytes | bytearray | memoryview):
+        return decode(bytes(data))
+    if isinstance(data, str):
+        return data
+    raise TypeError(f"{what} must be str or bytes, not {type(data).__name__}")
+
+
+def _clean(text: str) -> str:
+    """Collapse whitespace and drop control characters."""
+    return _WS.sub(" ", _CONTROL.sub("", text)).strip()
+
+
+def from_text(text: str | bytes, *, url: str | None = None) -> Document:
+    """One Line per non-empty line of flattened text.
+
+    Raises:
+        TypeError: when ``text`` is neither str nor bytes.
+    """
+    text = _to_str(text, "text")
+    lines = []
+    for raw in text.splitlines():
+        cleaned = _clean(raw)
+        if cleaned:
+            lines.append(Line(text=cleaned, index=len(lines)))
+    return Document(kind="text", lines=tuple(lines), url=url)
+
+
+def _hints(attrs: str) -> int:
+    """Hint bits of one class+id string (cached: the same strings repeat a lot)."""
+    bits = _HINT_CACHE.get(attrs)
+    if bits is None:
+        bits = 0
+        for token in _TOKEN_SPLIT.split(attrs.lower()):
+            if token:
+                for regex, bit in _HINT_RES:
+                    if regex.search(token):
+                        bits |= bit
+        if len(_HINT_CACHE) > _HINT_CACHE_MAX:
+            _HINT_CACHE.clear()
+        _HINT_CACHE[attrs] = bits
+    return bits
+
+
+def _parse(html: str) -> etree._Element | None:
+    """Parse HTML text with lxml; None when there is no element at all."""
+    # Pages with inlined ads carry nested </body></html>; libxml2 stops at
+    # them and loses the article (seen in big9), so end tags of the document
+    # elements go: the parser closes everything at the end anyway.
+    html = _DOC_END.sub("", _XML_DECL.sub("", html, count=1).replace("\x00", ""))
+    parser = etree.HTMLParser(
+        remove_comments=True, remove_pis=True, no_network=True,
+        collect_ids=False, huge_tree=True, default_doctype=False,
+    )
+    try:
+        return etree.fromstring(html, parser)
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+
+
+def _page_title(root: etree._Element) -> str | None:
+    """Text of the <title> element, if any."""
+    for el in root.iter("title"):
+        title = _clean(el.text or "")
+        return title or None
+    return None
+
+
+def from_html(html: str | bytes, *, url: str | None = None) -> Document:
+    """Visible text blocks of an HTML page as Lines, in document order.
+
+    Raises:
+        TypeError: when ``html`` is neither str nor bytes.
+        EncodingError: when bytes cannot be decoded.
+    """
+    text = _to_str(html, "html")
+    root = _parse(text)
+    if root is None:
+        return Document(kind="html", lines=(), url=url)
+    lines = _Walker().walk(root)
+    return Document(kind="html", lines=tuple(lines), title=_page_title(root), url=url)
+
+
+def segment(data: str | bytes, *, kind: Kind = "auto", url: str | None = None) -> Document:
+    """Dispatch to ``from_html`` or ``from_text``; ``auto`` sniffs the input.
+
+    Raises:
+        TypeError: for input that is neither str nor bytes.
+        InputError: for an unknown ``kind``.
+    """
+    if kind == "auto":
+        data = _to_str(data, "input")
+        kind = detect_kind(data)
+    if kind == "html":
+        return from_html(data, url=url)
+    if kind == "text":
+        return from_text(data, url=url)
+    raise InputError(f"unknown kind {kind!r}: expected auto, html or text")
+
+
+class _Frame:
+    """What the walker knows about one open element."""
+
+    __slots__ = ("tag", "block", "hints", "own_hints", "sem", "path", "uid", "depth")
+
+    def __init__(self, tag: str, block: bool, hints: int, own_hints: int, sem: int,
+                 path: str, uid: int, depth: int) -> None:
+        self.tag, self.block, self.hints, self.own_hints = tag, block, hints, own_hints
+        self.sem, self.path, self.uid, self.depth = sem, path, uid, depth
+
+
+#: How many block ancestors a Line remembers (for container text mass).
+ANCESTOR_LEVELS = 4
+
+
+class _Walker:
+    """One pass over the tree that emits a Line per run of visible text."""
+
+    def __init__(self) -> None:
+        self.lines: list[Line] = []
+        self.buf: list[str] = []
+        self.link_chars = 0
+        self.in_link = 0
+        self.stack: list[_Frame] = []
+        self.blocks: list[_Frame] = []
+        self.uid = 0
+
+    def walk(self, root: etree._Element) -> list[Line]:
+        """Walk the tree once; return the Lines."""
+        walker = etree.iterwalk(root, events=("start", "end"))
+        for event, el in walker:
+            tag = el.tag
+            if not isinstance(tag, str):
+                if event == "end" and el.tail:
+                    self._add(el.tail)
+                continue
+            if event == "start":
+                if self._invisible(el, tag):
+                    walker.skip_subtree()
+                    self.stack.append(None)  # type: ignore[arg-type]
+                    continue
+                self._open(el, tag.lower())
+            else:
+                self._close()
+                if el.tail:
+                    self._add(el.tail)
+        self._flush()
+        return self.lines
+
+    def _invisible(self, el: etree._Element, tag: str) -> bool:
+        """True for elements a browser would not show."""
+        if tag.lower() in _INVISIBLE:
+            return True
+        attrib = el.attrib
+        if not attrib:
+            return False
+        if "hidden" in attrib or attrib.get("aria-hidden") == "true":
+            return True
+        style = attrib.get("style")
+        if style and _HIDDEN_STYLE.search(style):
+            return True
+        cls = attrib.get("class")
+        return bool(cls) and bool(_hints(cls) & _HIDDEN_CLASS)
+
+    def _open(self, el: etree._Element, tag: str) -> None:
+        """Push a frame; a block element ends the current line."""
+        attrib = el.attrib
+        own = _hints(attrib.get("class", "") + " " + attrib.get("id", "")) if attrib else 0
+        block = tag in _BLOCK
+        if tag == "br" or tag == "hr":
+            self._flush()
+        if block:
+            self._flush()
+        if tag == "a":
+            self.in_link += 1
+        up = self._parent_frame()
+        self.uid += 1
+        label = tag
+        cls = attrib.get("class") if attrib else None
+        if cls:
+            first = cls.split(None, 1)
+            if first:
+                label = f"{tag}.{first[0][:24]}"
+        frame = _Frame(
+            tag=tag,
+            block=block,
+            hints=(up.hints if up else 0) | own,
+            own_hints=own,
+            sem=(up.sem if up else 0) | _TAG_SEM.get(tag, 0),
+            path=f"{up.path}>{label}" if up else label,
+            uid=self.uid,
+            depth=(up.depth + 1) if up else 0,
+        )
+        self.stack.append(frame)
+        if block:
+            self.blocks.append(frame)
+        if el.text:
+            self._add(el.text)
+
+    def _parent_frame(self) -> _Frame | None:
+        """Nearest open frame that is a real element."""
+        for frame in reversed(self.stack):
+            if frame is not None:
+                return frame
+        return None
+
+    def _close(self) -> None:
+        """Pop a frame; a block element ends the current line."""
+        frame = self.stack.pop()
+        if frame is None:
+            return
+        if frame.tag == "a":
+            self.in_link -= 1
+        if frame.block:
+            self._flush()
+            self.blocks.pop()
+
+    def _add(self, text: str) -> None:
+        """Append a run of text to the current line."""
+        self.buf.append(text)
+        if self.in_link:
+            self.link_chars += len(text.strip())
+
+    def _flush(self) -> None:
+        """Emit the buffered text as a Line owned by the innermost block."""
+        if not self.buf:
+            return
+        text = _clean("".join(self.buf))
+        link_chars = self.link_chars
+        self.buf = []
+        self.link_chars = 0
+        if not text:
+            return
+        owner = self.blocks[-1] if self.blocks else self._parent_frame()
+        if owner is None:
+            self.lines.append(Line(text=text, index=len(self.lines)))
+            return
+        sem = owner.sem
+        if link_chars >= len(text.replace(" ", "")) * 0.9:
+            sem |= SEM["a_only"]
+        ancestors = tuple(f.uid for f in self.blocks[-1 - ANCESTOR_LEVELS:-1][::-1])
+        self.lines.append(Line(
+            text=text, index=len(self.lines), tag=owner.tag, path=owner.path,
+            depth=owner.depth, hints=owner.hints, own_hints=owner.own_hints, sem=sem,
+            link_chars=min(link_chars, len(text)), ancestors=ancestors,
+        ))

@@ -1,0 +1,223 @@
+"""Train the line classifier and write boilerplate/data/ (model + metadata).
+
+    python -m training.train ../shared/data            # the shipped model
+    python -m training.train --labels my_labels/       # add your own labelled pages
+    python -m training.train ../shared/data --cv-only  # site-grouped CV report only
+
+Deterministic: the same command on the same data gives the same model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import pickle
+import sys
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from boilerplate import features as _features_module
+from boilerplate import segment as _segment_module
+from boilerplate.classify import decide
+from boilerplate.document import Document, Label, Line
+from boilerplate.features import FEATURE_NAMES
+from boilerplate.model import DEFAULT_MODEL_PATH, build_estimator, save_model
+from training import corpus as _corpus_module
+from training.corpus import TRAIN_DATASETS, Featurized, Page, featurize_page, iter_dataset
+from training.labelled import iter_labelled
+from training.metrics import article_score
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "fixtures"
+#: Our fixtures and a user's own labelled pages count this many times a
+#: dataset line: they are few, carefully labelled, and define our conventions.
+LABELLED_WEIGHT = 5.0
+#: Site-grouped folds for cross-validation.
+FOLDS = 5
+#: Thresholds tried when picking the decision threshold on out-of-fold scores.
+THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.30, 0.71, 0.05))
+LICENCES = {
+    "l3s-gn1": "research use only", "dragnet": "AGPL-3.0", "cleaneval": "none stated",
+    "cleanportaleval": "none stated", "readability": "Apache-2.0",
+    "google-trends-2017": "none stated (copy in a GPL-3.0 repository)",
+    "big9": "research use only", "chaos": "research use only", "wcxb-articles": "CC-BY-4.0",
+    "trafilatura-eval": "Apache-2.0", "fixtures": "ours (repository licence)",
+    "labels": "the user's own",
+}
+
+
+def _code_digest() -> str:
+    """Digest of the code that shapes cached features and labels."""
+    digest = hashlib.sha256()
+    for module in (_features_module, _segment_module, _corpus_module):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _featurize_all(pages: list[Page], kinds: tuple[str, ...], jobs: int) -> list[Featurized]:
+    if jobs <= 1:
+        return [f for page in pages for f in featurize_page(page, kinds)]
+    with ProcessPoolExecutor(jobs) as pool:
+        chunks = pool.map(featurize_page, pages, [kinds] * len(pages), chunksize=8)
+        return [f for chunk in chunks for f in chunk]
+
+
+def load_dataset(data_dir: Path, name: str, *, kinds: tuple[str, ...] = ("html", "text"),
+                 cache_dir: Path | None = None, jobs: int = 2) -> list[Featurized]:
+    """Featurized, labelled pages of one dataset (cached by code digest)."""
+    cache = None
+    if cache_dir is not None:
+        cache = cache_dir / f"{name}-{'+'.join(kinds)}-{_code_digest()}.pkl"
+        if cache.is_file():
+            with open(cache, "rb") as f:
+                return pickle.load(f)
+    pages = list(iter_dataset(data_dir, name))
+    result = _featurize_all(pages, kinds, jobs)
+    if cache is not None:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        with open(cache, "wb") as f:
+            pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
+    return result
+
+
+def stack(pages: Sequence[Featurized], weight: float = 1.0):
+    """Concatenate pages into X, y, sample weights and a row -> page index."""
+    X = np.concatenate([p.X for p in pages]) if pages else np.zeros((0, len(FEATURE_NAMES)), np.float32)
+    y = np.concatenate([p.y for p in pages]) if pages else np.zeros(0, np.int8)
+    owner = np.concatenate([np.full(len(p.y), i) for i, p in enumerate(pages)]) if pages else np.zeros(0, int)
+    w = np.full(len(y), weight, dtype=np.float64)
+    return X, y, w, owner
+
+
+def site_folds(pages: Sequence[Featurized], folds: int) -> np.ndarray:
+    """Fold number per page, grouped by site (deterministic)."""
+    sites = sorted({p.site for p in pages})
+    order = {s: int(hashlib.md5(s.encode()).hexdigest(), 16) % folds for s in sites}
+    return np.array([order[p.site] for p in pages])
+
+
+def page_text(page: Featurized, proba: np.ndarray, threshold: float) -> str:
+    """The body text the model engine would output for a featurized page."""
+    doc = Document(kind=page.kind, lines=tuple(Line(text=t, index=i) for i, t in enumerate(page.texts)))
+    decision = decide(proba, page.X, doc, threshold=threshold)
+    return "\n".join(t for t, l in zip(page.texts, decision.labels) if l is Label.CONTENT)
+
+
+def out_of_fold(pages: list[Featurized], extra: list[Featurized], folds: int,
+                params: dict | None = None, log=print) -> list[np.ndarray]:
+    """Per-page probabilities from models that never saw the page's site."""
+    fold_of = site_folds(pages, folds)
+    X, y, w, owner = stack(pages)
+    Xe, ye, we, _ = stack(extra, LABELLED_WEIGHT)
+    row_fold = fold_of[owner]
+    out: list[np.ndarray | None] = [None] * len(pages)
+    for k in range(folds):
+        t0 = time.perf_counter()
+        train = row_fold != k
+        est = build_estimator(**(params or {}))
+        est.fit(np.concatenate([X[train], Xe]), np.concatenate([y[train], ye]),
+                clf__sample_weight=np.concatenate([w[train], we]))
+        for i in np.flatnonzero(fold_of == k):
+            out[i] = est.predict_proba(pages[i].X)[:, 1] if len(pages[i].y) else np.zeros(0)
+        log(f"  fold {k + 1}/{folds}: {int(train.sum())} training lines, "
+            f"{time.perf_counter() - t0:.0f}s")
+    return out  # type: ignore[return-value]
+
+
+def best_threshold(pages: list[Featurized], oof: list[np.ndarray], golds: list[str]) -> tuple[float, dict]:
+    """Threshold with the best mean article F1 over datasets (HTML pages)."""
+    table = {}
+    for t in THRESHOLDS:
+        per_ds: dict[str, list[tuple[str, str]]] = {}
+        for page, proba, gold in zip(pages, oof, golds):
+            if page.kind == "html":
+                per_ds.setdefault(page.dataset, []).append((gold, page_text(page, proba, t)))
+        table[t] = float(np.mean([article_score(v).f1 for v in per_ds.values()]))
+    return max(table, key=table.get), table
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m training.train", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("data_dir", nargs="?", type=Path, help="folder of datasets (../shared/data)")
+    parser.add_argument("--datasets", nargs="*", default=list(TRAIN_DATASETS))
+    parser.add_argument("--labels", type=Path, action="append", default=[],
+                        help="folder of your own labelled pages (index.json, pages/, labels/)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH)
+    parser.add_argument("--folds", type=int, default=FOLDS)
+    parser.add_argument("--no-cv", action="store_true", help="skip cross-validation")
+    parser.add_argument("--cv-only", action="store_true", help="report CV, write no model")
+    parser.add_argument("--threshold", type=float, default=None, help="fix the threshold")
+    parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/declutter-cache"))
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args(argv)
+
+    labelled = [f for page in iter_labelled(FIXTURES, split="train") for f in featurize_page(page)]
+    for folder in args.labels:
+        labelled += [f for page in iter_labelled(folder) for f in featurize_page(page)]
+    pages: list[Featurized] = []
+    golds: list[str] = []
+    used = {"fixtures": {"pages": len(labelled), "licence": LICENCES["fixtures"]}}
+    if args.data_dir is not None:
+        for name in args.datasets:
+            t0 = time.perf_counter()
+            ds = load_dataset(args.data_dir, name, cache_dir=args.cache_dir, jobs=args.jobs)
+            bodies = {p.id: p.body or "" for p in iter_dataset(args.data_dir, name)}
+            pages += ds
+            golds += [bodies[p.id] for p in ds]
+            used[name] = {"pages": len({p.id for p in ds}), "licence": LICENCES.get(name, "unknown")}
+            print(f"{name}: {len(ds)} page views, {time.perf_counter() - t0:.0f}s", file=sys.stderr)
+    if not pages and not labelled:
+        parser.error("nothing to train on: give a data folder and/or --labels")
+
+    metrics: dict = {}
+    threshold = args.threshold if args.threshold is not None else 0.5
+    if pages and not args.no_cv:
+        print(f"cross-validation: {args.folds} folds grouped by site", file=sys.stderr)
+        oof = out_of_fold(pages, labelled, args.folds, log=lambda m: print(m, file=sys.stderr))
+        if args.threshold is None:
+            threshold, table = best_threshold(pages, oof, golds)
+            metrics["threshold_search"] = {str(k): round(v, 4) for k, v in table.items()}
+        metrics["cv"] = cv_report(pages, oof, golds, threshold)
+        print(json.dumps(metrics["cv"], indent=1), file=sys.stderr)
+    if args.cv_only:
+        return 0
+
+    X, y, w, _ = stack(pages)
+    Xl, yl, wl, _ = stack(labelled, LABELLED_WEIGHT)
+    est = build_estimator()
+    est.fit(np.concatenate([X, Xl]), np.concatenate([y, yl]), clf__sample_weight=np.concatenate([w, wl]))
+    meta = {
+        "threshold": threshold,
+        "training_data": used,
+        "training_lines": int(len(y) + len(yl)),
+        "metrics": metrics,
+        "estimator": repr(est),
+        "command": "python -m training.train " + " ".join(sys.argv[1:] if argv is None else argv),
+        "label_rule": _corpus_module.__doc__.strip().splitlines()[2:9],
+    }
+    save_model(est, args.out, meta)
+    print(f"wrote {args.out} (threshold {threshold})", file=sys.stderr)
+    return 0
+
+
+def cv_report(pages: list[Featurized], oof: list[np.ndarray], golds: list[str], threshold: float) -> dict:
+    """Article-level P/R/F1 per dataset and kind from out-of-fold scores."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for page, proba, gold in zip(pages, oof, golds):
+        groups.setdefault(f"{page.dataset}/{page.kind}", []).append((gold, page_text(page, proba, threshold)))
+    report = {}
+    for key in sorted(groups):
+        s = article_score(groups[key])
+        report[key] = {"precision": round(s.precision, 4), "recall": round(s.recall, 4),
+                       "f1": round(s.f1, 4), "pages": s.pages}
+    return report
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
