@@ -12,6 +12,7 @@ from .api import declutter, declutter_lines
 from .document import Document, Extraction, Label, Line, LineResult
 from .errors import (
     BoilerplateError,
+    EmptyInputError,
     EncodingError,
     EngineError,
     InputError,
@@ -26,6 +27,7 @@ __version__ = "0.1.0"
 __all__ = [
     "BoilerplateError",
     "Document",
+    "EmptyInputError",
     "EncodingError",
     "EngineError",
     "Extraction",

@@ -9,7 +9,16 @@ from .document import Document, Extraction, Line
 from .engines import Engine, run_model, run_trafilatura
 from .errors import InputError, InputTooLargeError
 from .model import load_model
-from .segment import DEFAULT_MAX_BYTES, Kind, decode, detect_kind, from_html, from_text
+from .segment import (
+    DEFAULT_MAX_BYTES,
+    Kind,
+    check_page,
+    decode,
+    detect_kind,
+    from_html,
+    from_text,
+    unwrap,
+)
 
 __all__ = ["declutter", "declutter_lines"]
 
@@ -41,11 +50,13 @@ def declutter(
 
     Raises:
         TypeError: if ``data`` is neither str nor bytes.
-        InputError: for inputs that are too large or of an unknown kind.
+        InputError: for input that is empty, binary, JSON or a feed, too large,
+            undecodable, or of an unknown kind (all subclasses of InputError).
         ModelError: if the model file is missing, corrupt or incompatible.
         EngineError: if an engine fails, or trafilatura is given text.
     """
     text = _as_text(data, max_bytes)
+    check_page(text, kind)
     kind = detect_kind(text) if kind == "auto" else kind
     engine = Engine(engine)
     if engine is Engine.TRAFILATURA:
@@ -80,7 +91,7 @@ def _as_text(data: str | bytes, max_bytes: int | None) -> str:
         raise InputTooLargeError(
             f"input is {len(data):,} bytes, over the {max_bytes:,}-byte limit (max_bytes)"
         )
-    return decode(data) if isinstance(data, bytes) else data
+    return decode(unwrap(data, max_bytes=max_bytes)) if isinstance(data, bytes) else data
 
 
 def _document(text: str, kind: str, url: str | None) -> Document:

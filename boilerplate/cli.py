@@ -92,6 +92,8 @@ def run(
             failed += 1
             typer.echo(f"declutter: {_name(source)}: internal error: {_one_line(exc)}", err=True)
             continue
+        for warning in result.warnings:
+            typer.echo(f"declutter: {_name(source)}: warning: {warning}", err=True)
         pages.append((_name(source), result))
         if fmt is not OutputFormat.JSON:
             _emit(source, result, fmt, many=len(inputs) > 1)

@@ -11,7 +11,7 @@ import enum
 from .classify import decide
 from .document import Document, Extraction, Label, LineResult
 from .errors import EngineError, InputError
-from .features import featurize
+from .features import featurize, line_groups
 from .model import Model
 from .segment import SEM
 
@@ -43,8 +43,9 @@ TRAFILATURA_OPTIONS: dict[str, object] = {
 
 def run_model(doc: Document, model: Model, *, threshold: float | None = None) -> Extraction:
     """Classify every line of a Document with the trained model."""
-    X = featurize(doc)
-    proba = model.content_proba(X)
+    groups = line_groups(doc)
+    X = featurize(doc, groups)
+    proba = model.content_proba(X, groups)
     decision = decide(proba, X, doc, threshold=model.threshold if threshold is None else threshold)
     results = tuple(
         LineResult(text=line.text, label=label, score=round(float(p), 4), reason=reason)
@@ -54,7 +55,17 @@ def run_model(doc: Document, model: Model, *, threshold: float | None = None) ->
     return Extraction(
         text=body, lines=results, engine=Engine.MODEL.value, model_version=model.version,
         kind=doc.kind, title=_headline(doc), date=_date(results), url=doc.url,
+        warnings=_warnings(doc, body),
     )
+
+
+def _warnings(doc: Document, body: str) -> tuple[str, ...]:
+    """Why a result is empty, when it is."""
+    if body:
+        return ()
+    if not doc.lines:
+        return ("the page has no visible text",)
+    return ("no article text found",)
 
 
 def _headline(doc: Document) -> str | None:
@@ -96,5 +107,5 @@ def run_trafilatura(html: str, *, url: str | None = None, **overrides: object) -
     )
     return Extraction(
         text="\n".join(r.text for r in lines), lines=lines, engine=Engine.TRAFILATURA.value,
-        kind="html", url=url,
+        kind="html", url=url, warnings=() if lines else ("no article text found",),
     )

@@ -7,6 +7,7 @@ __all__ = [
     "InputError",
     "EncodingError",
     "InputTooLargeError",
+    "EmptyInputError",
     "ModelError",
     "EngineError",
 ]
@@ -22,6 +23,10 @@ class InputError(BoilerplateError, ValueError):
 
 class EncodingError(InputError):
     """Bytes that cannot be decoded as text in any plausible encoding."""
+
+
+class EmptyInputError(InputError):
+    """The input is empty or holds only whitespace."""
 
 
 class InputTooLargeError(InputError):

@@ -16,11 +16,11 @@ import numpy as np
 from .document import Document, Line
 from .segment import ANCESTOR_LEVELS, HINTS, SEM
 
-__all__ = ["FEATURE_VERSION", "FEATURE_NAMES", "featurize"]
+__all__ = ["FEATURE_VERSION", "FEATURE_NAMES", "STAGE2_NAMES", "featurize", "line_groups", "stage2_features"]
 
 #: Bump whenever a feature is added, removed, reordered or computed differently:
 #: a model saved with another version refuses to load.
-FEATURE_VERSION = 1
+FEATURE_VERSION = 2
 
 _TAG_GROUPS = {
     "p": "p", "div": "div", "li": "li", "h1": "h1", "h2": "h2_6", "h3": "h2_6",
@@ -33,15 +33,17 @@ _TAG_GROUPS = {
 _GROUP_NAMES = ("p", "div", "li", "h1", "h2_6", "td", "quote", "pre", "dl", "caption",
                 "control", "section", "other")
 
-_SENT_END = re.compile(r"[.!?。！？…](?:[\"'”’»)\]]*)(?=\s|$)")
-_ENDS_SENT = re.compile(r"[.!?。！？…][\"'”’»)\]]*$")
-_PUNCT = re.compile(r"[^\w\s]")
-_DIGIT = re.compile(r"\d")
-_UPPER = re.compile(r"[A-ZÀ-ÞА-Я]")
-_LETTER = re.compile(r"[^\W\d_]")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
-_BULLET = re.compile(r"^(?:[-–—•·*▪►»>◦‣○●■□]|\d{1,3}[.)])(?:\s|$)")
-_BULLET_ONLY = re.compile(r"^[-–—•·*▪►»>◦‣○●■□|/\d.)\s]{1,4}$")
+# Text-shape regexes run once over the whole page (lines joined by "\n", in
+# MULTILINE mode), not once per line: per-line calls cost more than the scan.
+_SENT_END = re.compile(r"[.!?。！？…](?:[\"'”’»)\]]*)(?=\s|$)", re.M)
+_ENDS_SENT = re.compile(r"[.!?。！？…][\"'”’»)\]]*$", re.M)
+_ENDS_COLON = re.compile(r"[:：]$", re.M)
+_BULLET = re.compile(r"^(?:[-–—•·*▪►»>◦‣○●■□]|\d{1,3}[.)])(?: |$)", re.M)
+_BULLET_ONLY = re.compile(r"^[-–—•·*▪►»>◦‣○●■□|/\d.) ]{1,4}$", re.M)
+_BYLINE = re.compile(r"^(?:by|von|por|par|di|door|av|af) +\S", re.M)
+_QUOTE_START = re.compile(r"^[\"“„«'‘「]", re.M)
+_CAPITALISED = re.compile(r"(?:^|(?<= ))[A-ZÀ-ÖØ-ÞА-ЯΑ-Ω]", re.M)
+_SEPARATORS = re.compile(r" [|·•/] | » | > ")
 _MONTHS = (
     r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|januar|februar|märz|"
@@ -49,13 +51,14 @@ _MONTHS = (
     r"septiembre|octubre|noviembre|diciembre|janvier|février|mars|avril|juin|juillet|"
     r"août|septembre|octobre|novembre|décembre"
 )
+#: Every alternative holds a digit, so only lines with digits are searched.
 _DATE = re.compile(
     rf"\b\d{{1,2}}:\d{{2}}\b|\b\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}\b|"
-    rf"\b\d{{1,2}}[-/.]\d{{1,2}}[-/.]\d{{2,4}}\b|\b(?:{_MONTHS})\.?\s+\d{{1,2}}\b|"
-    rf"\b\d{{1,2}}\.?\s+(?:{_MONTHS})\b|\d+\s*(?:min(?:ute)?s?|hours?|hrs?|days?)\s+ago|"
-    rf"\d{{4}}年\d{{1,2}}月|\d{{1,2}}月\d{{1,2}}日|\b(?:JST|GMT|UTC|EST|EDT|PST|PDT|BST|CET)\b",
-    re.I,
+    rf"\b\d{{1,2}}[-/.]\d{{1,2}}[-/.]\d{{2,4}}\b|\b(?:{_MONTHS})\.? +\d{{1,2}}\b|"
+    rf"\b\d{{1,2}}\.? *(?:{_MONTHS})\b|\d+ *(?:min(?:ute)?s?|hours?|hrs?|days?) +ago|"
+    rf"\d{{4}}年\d{{1,2}}月|\d{{1,2}}月\d{{1,2}}日|\d{{1,2}}時"
 )
+#: Matched against lower-cased text (re.IGNORECASE is four times slower).
 _BOILER_WORDS = re.compile(
     r"\b(?:share|tweet|subscribe|subscription|sign (?:in|up)|log ?in|register|read more|"
     r"advertisement|advertising|cookies?|copyright|all rights reserved|follow us|"
@@ -63,11 +66,27 @@ _BOILER_WORDS = re.compile(
     r"terms of (?:use|service)|privacy|contact us|about us|sponsored|recommended|"
     r"trending|photo|image|credit|getty|reuters|afp|editing by|reporting by|"
     r"continue reading|see also|more from|you may also like|load more|back to top)\b|©|"
-    r"ランキング|関連|広告|記事一覧|シェア|フォロー|相关|推荐|广告|登录|分享",
-    re.I,
+    r"ランキング|関連|広告|記事一覧|シェア|フォロー|相关|推荐|广告|登录|分享"
 )
-_BYLINE = re.compile(r"^(?:by|von|por|par|di|door|av|af)\s+\S", re.I)
-_SEPARATORS = re.compile(r"\s[|·•/]\s|\s»\s|\s>\s")
+#: Code-point ranges for per-character classes, counted with numpy.
+_DIGITS = ((0x30, 0x39), (0x660, 0x669), (0xFF10, 0xFF19))
+_UPPERS = ((0x41, 0x5A), (0xC0, 0xD6), (0xD8, 0xDE), (0x391, 0x3A9), (0x410, 0x42F))
+_LETTERS = (
+    (0x41, 0x5A), (0x61, 0x7A), (0xC0, 0xD6), (0xD8, 0xF6), (0xF8, 0x2AF), (0x370, 0x3FF),
+    (0x400, 0x52F), (0x531, 0x58F), (0x5D0, 0x5EA), (0x620, 0x64A), (0x900, 0x97F),
+    (0xE00, 0xE7F), (0x1E00, 0x1FFF), (0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF),
+    (0xAC00, 0xD7AF),
+)
+_CJK = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF))
+_PUNCTS = (
+    (0x21, 0x2F), (0x3A, 0x40), (0x5B, 0x5E), (0x60, 0x60), (0x7B, 0x7E), (0xA1, 0xBF),
+    (0xD7, 0xD7), (0xF7, 0xF7), (0x2010, 0x2027), (0x2030, 0x205E), (0x20A0, 0x20CF),
+    (0x2100, 0x214F), (0x2190, 0x23FF), (0x2500, 0x27BF), (0x3000, 0x303F),
+    (0xFF01, 0xFF0F), (0xFF1A, 0xFF20), (0xFF3B, 0xFF40), (0xFF5B, 0xFF65),
+)
+
+#: A line this short that holds a date is a date line, not prose.
+_DATE_LINE_CHARS = 60
 
 _TEXT_COLUMNS = (
     "log_chars", "log_words", "mean_word_len", "punct_ratio", "sent_ends", "ends_sentence",
@@ -75,6 +94,8 @@ _TEXT_COLUMNS = (
     "date", "date_only", "cjk_ratio", "separators", "boiler_words", "byline",
     "quote_start", "dup_count",
 )
+#: Link density and line count are computed for the nearest three ancestors.
+_CONTAINER_DETAIL_LEVELS = 3
 _MARKUP_COLUMNS = (
     "link_density", "depth", "path_repeat", "path_link_share",
     *(f"tag_{g}" for g in _GROUP_NAMES),
@@ -82,6 +103,8 @@ _MARKUP_COLUMNS = (
     *(f"hint_{h}" for h in HINTS),
     *(f"own_{h}" for h in HINTS),
     *(f"mass_{k}" for k in range(1, ANCESTOR_LEVELS + 1)),
+    *(f"anc_link_{k}" for k in range(1, _CONTAINER_DETAIL_LEVELS + 1)),
+    *(f"anc_lines_{k}" for k in range(1, _CONTAINER_DETAIL_LEVELS + 1)),
 )
 _POSITION_COLUMNS = ("rel_pos", "rel_char_pos", "log_n_lines", "log_page_chars",
                      "char_share", "mode_text", "p_or_text")
@@ -105,15 +128,18 @@ FEATURE_NAMES: tuple[str, ...] = (
 _INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}
 
 
-def featurize(doc: Document) -> np.ndarray:
-    """Return the (n_lines x len(FEATURE_NAMES)) float32 feature matrix of a page."""
+def featurize(doc: Document, groups: np.ndarray | None = None) -> np.ndarray:
+    """Return the (n_lines x len(FEATURE_NAMES)) float32 feature matrix of a page.
+
+    ``groups`` is ``line_groups(doc)``, when the caller has it already.
+    """
     n = len(doc.lines)
     X = np.zeros((n, len(FEATURE_NAMES)), dtype=np.float32)
     if n == 0:
         return X
     _text_shape(doc.lines, X)
     if doc.kind == "html":
-        _markup(doc.lines, X)
+        _markup(doc.lines, line_groups(doc) if groups is None else groups, X)
     _position(doc, X)
     _context(X)
     _regions(doc.lines, X)
@@ -125,43 +151,55 @@ def _col(name: str) -> int:
 
 
 def _text_shape(lines: tuple[Line, ...], X: np.ndarray) -> None:
-    """Per-line text features: lengths, punctuation, case, bullets, dates."""
-    dups = Counter(line.text for line in lines)
-    rows = []
-    for line in lines:
-        t = line.text
-        chars = len(t)
-        words = t.split()
-        n_words = len(words)
-        letters = len(_LETTER.findall(t)) or 1
-        capitalised = sum(1 for w in words if w[:1].isupper())
-        date = _DATE.search(t) is not None
-        rows.append((
-            math.log1p(chars),
-            math.log1p(n_words),
-            (chars - n_words + 1) / max(n_words, 1),
-            len(_PUNCT.findall(t)) / chars,
-            len(_SENT_END.findall(t)),
-            _ENDS_SENT.search(t) is not None,
-            t.endswith(":"),
-            len(_DIGIT.findall(t)) / chars,
-            len(_UPPER.findall(t)) / letters,
-            capitalised / max(n_words, 1),
-            _BULLET.match(t) is not None,
-            _BULLET_ONLY.match(t) is not None,
-            date,
-            date and chars < 60,
-            len(_CJK.findall(t)) / chars,
-            len(_SEPARATORS.findall(t)),
-            len(_BOILER_WORDS.findall(t)),
-            _BYLINE.match(t) is not None,
-            t[:1] in "\"“„«'‘「",
-            dups[t] - 1,
-        ))
-    X[:, : len(_TEXT_COLUMNS)] = np.asarray(rows, dtype=np.float32)
+    """Per-line text features: lengths, punctuation, case, bullets, dates.
+
+    Lengths are characters, not words, so unspaced scripts (CJK) work.
+    """
+    n = len(lines)
+    texts = [line.text for line in lines]
+    blob = "\n".join(texts)
+    lower = blob.lower()
+    chars = np.fromiter((len(t) for t in texts), dtype=np.float64, count=n)
+    starts = np.concatenate(([0], np.cumsum(chars[:-1] + 1))).astype(np.int64)
+    cps = np.frombuffer(blob.encode("utf-32-le"), dtype=np.uint32)
+
+    def per_line(ranges: tuple[tuple[int, int], ...]) -> np.ndarray:
+        mask = np.zeros(cps.shape, dtype=np.int32)
+        for lo, hi in ranges:
+            mask += (cps >= lo) & (cps <= hi)
+        return np.add.reduceat(mask, starts).astype(np.float64)
+
+    def count(regex: re.Pattern[str], text: str = blob) -> np.ndarray:
+        return _count_per_line(regex, text, starts, n)
+
+    words = np.add.reduceat((cps == 0x20).astype(np.int32), starts) + 1.0
+    digits = per_line(_DIGITS)
+    date = np.zeros(n, dtype=bool)
+    for i in np.flatnonzero(digits):
+        date[i] = _DATE.search(lower, int(starts[i]), int(starts[i] + chars[i])) is not None
+    dups = Counter(texts)
+    columns = (
+        np.log1p(chars), np.log1p(words), (chars - words + 1) / words,
+        per_line(_PUNCTS) / chars, count(_SENT_END), count(_ENDS_SENT) > 0,
+        count(_ENDS_COLON) > 0, digits / chars,
+        per_line(_UPPERS) / np.maximum(per_line(_LETTERS), 1), count(_CAPITALISED) / words,
+        count(_BULLET) > 0, count(_BULLET_ONLY) > 0, date, date & (chars < _DATE_LINE_CHARS),
+        per_line(_CJK) / chars, count(_SEPARATORS), count(_BOILER_WORDS, lower),
+        count(_BYLINE, lower) > 0, count(_QUOTE_START) > 0,
+        np.fromiter((dups[t] - 1 for t in texts), dtype=np.float64, count=n),
+    )
+    X[:, : len(_TEXT_COLUMNS)] = np.column_stack(columns)
 
 
-def _markup(lines: tuple[Line, ...], X: np.ndarray) -> None:
+def _count_per_line(regex: re.Pattern[str], text: str, starts: np.ndarray, n: int) -> np.ndarray:
+    """Number of regex matches in each line of the joined page text."""
+    positions = [m.start() for m in regex.finditer(text)]
+    if not positions:
+        return np.zeros(n)
+    return np.bincount(np.searchsorted(starts, positions, side="right") - 1, minlength=n)
+
+
+def _markup(lines: tuple[Line, ...], groups: np.ndarray, X: np.ndarray) -> None:
     """Per-line markup features; only called for HTML documents."""
     n = len(lines)
     base = len(_TEXT_COLUMNS)
@@ -180,7 +218,7 @@ def _markup(lines: tuple[Line, ...], X: np.ndarray) -> None:
     _bits(X, [l.sem for l in lines], SEM, "sem_")
     _bits(X, [l.hints for l in lines], HINTS, "hint_")
     _bits(X, [l.own_hints for l in lines], HINTS, "own_")
-    _container_mass(lines, chars - links, X)
+    _containers(groups, chars, links, X)
 
 
 def _bits(X: np.ndarray, values: list[int], names: dict[str, int], prefix: str) -> None:
@@ -190,17 +228,20 @@ def _bits(X: np.ndarray, values: list[int], names: dict[str, int], prefix: str) 
         X[:, _col(prefix + name)] = (arr & bit) != 0
 
 
-def _container_mass(lines: tuple[Line, ...], own: np.ndarray, X: np.ndarray) -> None:
-    """Share of the page's non-link text inside each of a line's block ancestors."""
+def _containers(groups: np.ndarray, chars: np.ndarray, links: np.ndarray, X: np.ndarray) -> None:
+    """Per block ancestor of each line: its share of the page's non-link text,
+    its link density and how many lines it holds (teaser lists: many linked lines).
+    """
+    own = chars - links
     total = float(own.sum()) or 1.0
     for level in range(ANCESTOR_LEVELS):
-        keys = [l.ancestors[level] if len(l.ancestors) > level else -1 for l in lines]
-        mass: Counter[int] = Counter()
-        for key, value in zip(keys, own):
-            mass[key] += float(value)
-        X[:, _col(f"mass_{level + 1}")] = [
-            mass[k] / total if k != -1 else 0.0 for k in keys
-        ]
+        _, inverse = np.unique(groups[:, level], return_inverse=True)
+        own_sum = np.bincount(inverse, weights=own)[inverse]
+        X[:, _col(f"mass_{level + 1}")] = own_sum / total
+        if level < _CONTAINER_DETAIL_LEVELS:
+            char_sum = np.bincount(inverse, weights=chars)[inverse]
+            X[:, _col(f"anc_link_{level + 1}")] = 1.0 - own_sum / np.maximum(char_sum, 1.0)
+            X[:, _col(f"anc_lines_{level + 1}")] = np.log(np.bincount(inverse)[inverse])
 
 
 def _position(doc: Document, X: np.ndarray) -> None:
@@ -262,3 +303,79 @@ def _max_run(values: np.ndarray) -> tuple[int, int]:
         if current > best:
             best, best_start, best_end = current, start, i
     return best_start, best_end
+
+
+# --- Second stage: the first stage's probabilities in their page context -------
+
+#: Raw columns the second stage sees again beside the probabilities.
+_STAGE2_RAW = ("log_chars", "link_density", "ends_sentence", "mode_text", "date_only",
+               "sem_h1", "sem_heading", "bullet_only", "rel_pos", "title_case", "sem_li",
+               "tag_td")
+#: Window radii (lines) for the smoothed probabilities: jusText's neighbour
+#: relabelling, generalised.
+_STAGE2_WINDOWS = (1, 2, 5)
+STAGE2_NAMES: tuple[str, ...] = (
+    "p", "p_prev", "p_next", "p_prev2", "p_next2",
+    *(f"p_win{r}" for r in _STAGE2_WINDOWS),
+    *(f"p_anc{k}" for k in range(1, ANCESTOR_LEVELS + 1)), "p_path",
+    "p_page_max", "p_page_mean", "p_page_share",
+    "in_kept_span", "dist_kept", *(f"raw_{name}" for name in _STAGE2_RAW),
+)
+
+
+def line_groups(doc: Document) -> np.ndarray:
+    """Integer keys per line: its block ancestors (levels 1..4), then its tag path.
+
+    Lines without such a key get a unique negative one, so they group alone.
+    """
+    n = len(doc.lines)
+    G = np.empty((n, ANCESTOR_LEVELS + 1), dtype=np.int64)
+    paths: dict[str, int] = {}
+    for i, line in enumerate(doc.lines):
+        for level in range(ANCESTOR_LEVELS):
+            G[i, level] = line.ancestors[level] if len(line.ancestors) > level else -1 - i
+        G[i, ANCESTOR_LEVELS] = paths.setdefault(line.path, len(paths)) if line.path else -1 - i
+    return G
+
+
+def stage2_features(proba: np.ndarray, X: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Second-stage matrix: each line's probability beside its neighbours' and containers'."""
+    n = X.shape[0]
+    S = np.zeros((n, len(STAGE2_NAMES)), dtype=np.float32)
+    if n == 0:
+        return S
+    p = proba.astype(np.float64)
+    S[:, 0] = p
+    S[1:, 1], S[:-1, 2] = p[:-1], p[1:]
+    S[2:, 3], S[:-2, 4] = p[:-2], p[2:]
+    cs = np.concatenate(([0.0], np.cumsum(p)))
+    idx = np.arange(n)
+    for j, r in enumerate(_STAGE2_WINDOWS):
+        lo, hi = np.maximum(idx - r, 0), np.minimum(idx + r + 1, n)
+        S[:, 5 + j] = (cs[hi] - cs[lo]) / (hi - lo)
+    col = 5 + len(_STAGE2_WINDOWS)
+    for level in range(ANCESTOR_LEVELS + 1):
+        S[:, col + level] = _group_mean(groups[:, level], p)
+    col += ANCESTOR_LEVELS + 1
+    S[:, col] = p.max()
+    S[:, col + 1] = p.mean()
+    S[:, col + 2] = (p >= 0.5).mean()
+    kept = np.flatnonzero(p >= 0.5)
+    if kept.size:
+        S[:, col + 3] = (idx >= kept[0]) & (idx <= kept[-1])
+        pos = np.searchsorted(kept, idx)
+        left = np.abs(idx - kept[np.clip(pos - 1, 0, kept.size - 1)])
+        right = np.abs(kept[np.clip(pos, 0, kept.size - 1)] - idx)
+        S[:, col + 4] = np.log1p(np.minimum(left, right))
+    else:
+        S[:, col + 4] = np.log1p(n)
+    S[:, col + 5:] = X[:, [_col(name) for name in _STAGE2_RAW]]
+    return S
+
+
+def _group_mean(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Mean of ``values`` over the lines sharing each line's key."""
+    _, inverse = np.unique(keys, return_inverse=True)
+    sums = np.bincount(inverse, weights=values)
+    counts = np.bincount(inverse)
+    return (sums / counts)[inverse]

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ModelError
-from .features import FEATURE_NAMES, FEATURE_VERSION
+from .features import FEATURE_NAMES, FEATURE_VERSION, STAGE2_NAMES, stage2_features
 
 __all__ = [
     "DEFAULT_MODEL_PATH",
@@ -52,15 +52,24 @@ class Model:
         """Short identifier of the model: feature version plus sha256 prefix."""
         return f"f{self.metadata.get('feature_version')}-{str(self.metadata.get('sha256', ''))[:12]}"
 
-    def content_proba(self, X: np.ndarray) -> np.ndarray:
-        """Probability that each row (line) is article content."""
+    def content_proba(self, X: np.ndarray, groups: np.ndarray) -> np.ndarray:
+        """Probability that each line is article content.
+
+        Stage one scores lines from their own features; stage two, when the
+        model has one, rescores them beside their neighbours' and containers'
+        stage-one scores (see ``features.stage2_features``).
+        """
         if X.shape[0] == 0:
             return np.zeros(0, dtype=np.float64)
-        return self.estimator.predict_proba(X)[:, 1]
+        stages = self.estimator
+        p = stages["stage1"].predict_proba(X)[:, 1]
+        if stages.get("stage2") is None:
+            return p
+        return stages["stage2"].predict_proba(stage2_features(p, X, groups))[:, 1]
 
 
 def build_estimator(*, random_state: int = 0, **params: Any) -> Any:
-    """The training pipeline: gradient-boosted trees on the raw feature matrix.
+    """One stage's pipeline: gradient-boosted trees on the raw feature matrix.
 
     Trees need no scaling, handle the binary and count features as they are,
     and beat a logistic regression by a wide margin in our probes.
@@ -69,7 +78,7 @@ def build_estimator(*, random_state: int = 0, **params: Any) -> Any:
     from sklearn.pipeline import Pipeline
 
     settings = {
-        "max_iter": 300,
+        "max_iter": 200,
         "learning_rate": 0.1,
         "max_leaf_nodes": 63,
         "min_samples_leaf": 40,
@@ -94,8 +103,8 @@ def _meta_path(path: Path) -> Path:
     return path.with_suffix(".json")
 
 
-def save_model(estimator: Any, path: Path, metadata: dict[str, Any]) -> Path:
-    """Write the joblib file and its JSON metadata; return the metadata path."""
+def save_model(estimator: dict[str, Any], path: Path, metadata: dict[str, Any]) -> Path:
+    """Write the joblib file ({"stage1": Pipeline, "stage2": Pipeline | None}) and its metadata."""
     import joblib
     import sklearn
 
@@ -105,6 +114,7 @@ def save_model(estimator: Any, path: Path, metadata: dict[str, Any]) -> Path:
     meta.update(
         feature_version=FEATURE_VERSION,
         feature_names=list(FEATURE_NAMES),
+        stage2_feature_names=list(STAGE2_NAMES),
         sklearn_version=sklearn.__version__,
         sha256=sha256_of(path),
     )
@@ -125,7 +135,9 @@ def _check_metadata(path: Path) -> dict[str, Any]:
         raise ModelError(f"model metadata {meta_path} missing or unreadable ({exc}); {hint}") from None
     if not isinstance(meta, dict):
         raise ModelError(f"model metadata {meta_path} is not a JSON object; {hint}")
-    if meta.get("feature_version") != FEATURE_VERSION or meta.get("feature_names") != list(FEATURE_NAMES):
+    if (meta.get("feature_version") != FEATURE_VERSION
+            or meta.get("feature_names") != list(FEATURE_NAMES)
+            or meta.get("stage2_feature_names", list(STAGE2_NAMES)) != list(STAGE2_NAMES)):
         raise ModelError(
             f"model {path.name} was made for feature version {meta.get('feature_version')}, "
             f"this code computes version {FEATURE_VERSION}; {hint}"
@@ -165,6 +177,6 @@ def _load_cached(path: Path) -> Model:
         estimator = joblib.load(path)
     except Exception as exc:  # unpickling can fail in many ways on a bad file
         raise ModelError(f"cannot load model {path}: {exc.__class__.__name__}: {exc}") from None
-    if not hasattr(estimator, "predict_proba"):
-        raise ModelError(f"model {path} has no predict_proba; retrain with `{RETRAIN_COMMAND}`")
+    if not isinstance(estimator, dict) or not hasattr(estimator.get("stage1"), "predict_proba"):
+        raise ModelError(f"model {path} is not a declutter model; retrain with `{RETRAIN_COMMAND}`")
     return Model(estimator=estimator, metadata=meta, path=path)

@@ -13,10 +13,12 @@ from typing import Literal
 from lxml import etree
 
 from .document import Document, Line
-from .errors import EncodingError, InputError
+from .errors import EmptyInputError, EncodingError, InputError, InputTooLargeError
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "check_page",
+    "unwrap",
     "HINTS",
     "SEM",
     "decode",
@@ -146,14 +148,83 @@ def _declared_charset(head: bytes) -> str | None:
     return _normalise_charset(match.group(1).decode("ascii", "replace")) if match else None
 
 
+#: File signatures of things that are not pages, with what to call them.
+_MAGIC = (
+    (b"%PDF-", "a PDF document"), (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"), (b"GIF87a", "a GIF image"), (b"GIF89a", "a GIF image"),
+    (b"PK\x03\x04", "a ZIP archive (or office document)"), (b"\x7fELF", "an executable"),
+    (b"BZh", "a bzip2 archive"), (b"\xfd7zXZ\x00", "an xz archive"), (b"OggS", "Ogg media"),
+    (b"ID3", "an MP3 file"), (b"\x00\x00\x01\x00", "an icon"), (b"\x00asm", "WebAssembly"),
+    (b"wOFF", "a web font"), (b"wOF2", "a web font"), (b"\xd0\xcf\x11\xe0", "an OLE document"),
+)
+_GZIP_MAGIC = b"\x1f\x8b"
+#: Share of NUL and other control bytes above which bytes are binary, not text.
+_BINARY_CONTROL_SHARE = 0.05
+
+
+def unwrap(data: bytes, *, max_bytes: int | None = DEFAULT_MAX_BYTES) -> bytes:
+    """Gunzip gzip-compressed pages (bounded by ``max_bytes``); refuse known binary formats.
+
+    Raises:
+        InputError: for images, PDFs, archives and other binary files.
+        InputTooLargeError: when a compressed page inflates beyond ``max_bytes``.
+    """
+    if data.startswith(_GZIP_MAGIC):
+        data = _gunzip(data, max_bytes)
+    if data[4:8] == b"ftyp" or (data.startswith(b"RIFF") and data[8:12] in (b"WEBP", b"WAVE", b"AVI ")):
+        raise InputError("binary data (a media file), not a page")
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            raise InputError(f"binary data ({what}), not a page")
+    return data
+
+
+def _gunzip(data: bytes, max_bytes: int | None) -> bytes:
+    """Decompress gzip data, refusing output over ``max_bytes`` (gzip bombs)."""
+    import zlib
+
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    limit = max_bytes if max_bytes is not None else -1
+    try:
+        out = inflater.decompress(data, limit + 1 if limit >= 0 else 0)
+    except zlib.error as exc:
+        raise InputError(f"corrupt gzip data: {exc}") from None
+    if limit >= 0 and len(out) > limit:
+        raise InputTooLargeError(f"gzip input inflates beyond the {max_bytes:,}-byte limit (max_bytes)")
+    return out
+
+
+def _looks_utf16(head: bytes) -> str | None:
+    """'utf-16-le'/'utf-16-be' for BOM-less UTF-16 of mostly ASCII markup, else None."""
+    sample = head[:4096]
+    if len(sample) < 16:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def _is_binary(head: bytes) -> bool:
+    """True when the bytes hold too many control characters to be text."""
+    sample = head[:8192]
+    if not sample:
+        return False
+    controls = sum(sample.count(bytes([b])) for b in (*range(0, 9), 11, 12, *range(14, 32)))
+    return controls > _BINARY_CONTROL_SHARE * len(sample)
+
+
 def decode(data: bytes) -> str:
     """Decode page bytes the way a browser would, with a detector as fallback.
 
     Order: byte-order mark; strict UTF-8 (a page that is valid UTF-8 is UTF-8
-    whatever it declares); the declared charset; charset-normalizer's guess.
+    whatever it declares); the declared charset; BOM-less UTF-16; then
+    charset-normalizer's guess.
 
     Raises:
-        EncodingError: when no candidate decodes the bytes.
+        EncodingError: for bytes that are no text in any plausible encoding.
     """
     for bom, codec in (
         (codecs.BOM_UTF8, "utf-8-sig"),
@@ -162,12 +233,21 @@ def decode(data: bytes) -> str:
     ):
         if data.startswith(bom):
             return data.decode(codec, errors="replace")
+    utf16 = _looks_utf16(data)
+    if utf16:
+        return data.decode(utf16, errors="replace")
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    else:
+        if _is_binary(data):
+            raise EncodingError("binary data (control characters), not a page")
+        return text
+    if _is_binary(data):
+        raise EncodingError("binary data (control characters), not a page")
     declared = _declared_charset(data[:_SNIFF_BYTES])
-    if declared and not declared.startswith("utf-8"):
+    if declared and not declared.startswith(("utf-8", "utf-16", "utf-32")):
         try:
             return data.decode(declared)
         except (UnicodeDecodeError, LookupError):
@@ -185,6 +265,38 @@ def _guess_decode(data: bytes) -> str:
         # replacements, but the caller should know it is probably binary.
         raise EncodingError("input is not text in any known encoding (binary data?)")
     return data.decode(best.encoding, errors="replace")
+
+
+_FEED = re.compile(
+    r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*|<\?[^>]*>\s*|<!doctype[^>]*>\s*)*"
+    r"<(rss|feed|rdf:rdf|urlset|sitemapindex|opml|svg)\b", re.S | re.I,
+)
+
+
+def check_page(text: str, kind: str) -> None:
+    """Refuse text that is empty, or JSON or an XML feed where a page was expected.
+
+    Raises:
+        EmptyInputError: for empty or whitespace-only input.
+        InputError: for JSON or XML documents given as HTML or auto.
+    """
+    if not text.strip():
+        raise EmptyInputError("empty input")
+    if kind == "text":
+        return
+    head = text.lstrip()[:1]
+    if head in ("{", "["):
+        import json
+
+        try:
+            json.loads(text)
+        except ValueError:
+            pass
+        else:
+            raise InputError("JSON data, not a page (use kind 'text' to filter it as text)")
+    feed = _FEED.match(text[:_SNIFF_BYTES])
+    if feed:
+        raise InputError(f"an XML document (<{feed.group(1).lower()}>), not a page")
 
 
 def detect_kind(text: str) -> Literal["html", "text"]:
@@ -301,6 +413,19 @@ def segment(data: str | bytes, *, kind: Kind = "auto", url: str | None = None) -
     raise InputError(f"unknown kind {kind!r}: expected auto, html or text")
 
 
+#: Tag paths keep the innermost levels only: enough to tell repeated sibling
+#: structures apart, and bounded on pages nested thousands of levels deep.
+PATH_LEVELS = 8
+
+
+def _extend_path(path: str, label: str) -> str:
+    """Append a label to a tag path, keeping the innermost PATH_LEVELS labels."""
+    path = f"{path}>{label}"
+    if path.count(">") >= PATH_LEVELS:
+        path = path.split(">", 1)[1]
+    return path
+
+
 class _Frame:
     """What the walker knows about one open element."""
 
@@ -390,7 +515,7 @@ class _Walker:
             hints=(up.hints if up else 0) | own,
             own_hints=own,
             sem=(up.sem if up else 0) | _TAG_SEM.get(tag, 0),
-            path=f"{up.path}>{label}" if up else label,
+            path=_extend_path(up.path, label) if up else label,
             uid=self.uid,
             depth=(up.depth + 1) if up else 0,
         )

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from boilerplate.document import Document
-from boilerplate.features import FEATURE_NAMES, featurize
+from boilerplate.features import FEATURE_NAMES, featurize, line_groups
 from boilerplate.segment import SEM, from_html, from_text
 
 #: Datasets with full gold text that we train on; trafilatura-eval has only
@@ -142,6 +142,7 @@ class Featurized:
     texts: list[str]
     X: np.ndarray
     y: np.ndarray
+    groups: np.ndarray
 
 
 def featurize_page(page: Page, kinds: tuple[str, ...] = ("html",)) -> list[Featurized]:
@@ -156,11 +157,14 @@ def featurize_page(page: Page, kinds: tuple[str, ...] = ("html",)) -> list[Featu
 
         kind = page.extra.get("kind", "html")
         doc = (from_text if kind == "text" else from_html)(page.html, url=page.url)
-        X = featurize(doc)
+        groups = line_groups(doc)
+        X = featurize(doc, groups)
         y = match_labels(doc, page.extra["labels"])
-        return [Featurized(page.dataset, page.id, page.site, kind, [l.text for l in doc.lines], X, y)]
+        return [Featurized(page.dataset, page.id, page.site, kind, [l.text for l in doc.lines], X, y,
+                           groups)]
     doc = from_html(page.html, url=page.url)
-    X = featurize(doc)
+    groups = line_groups(doc)
+    X = featurize(doc, groups)
     texts = [line.text for line in doc.lines]
     y = body_only(align_labels(texts, page.body or ""), doc, X, page.title)
     out = []
@@ -168,7 +172,8 @@ def featurize_page(page: Page, kinds: tuple[str, ...] = ("html",)) -> list[Featu
         if kind == "text":
             tdoc = from_text("\n".join(texts), url=page.url)
             assert len(tdoc.lines) == len(texts)
-            out.append(Featurized(page.dataset, page.id, page.site, kind, texts, featurize(tdoc), y))
+            out.append(Featurized(page.dataset, page.id, page.site, kind, texts, featurize(tdoc), y,
+                                  line_groups(tdoc)))
         else:
-            out.append(Featurized(page.dataset, page.id, page.site, kind, texts, X, y))
+            out.append(Featurized(page.dataset, page.id, page.site, kind, texts, X, y, groups))
     return out

@@ -25,7 +25,7 @@ from boilerplate import features as _features_module
 from boilerplate import segment as _segment_module
 from boilerplate.classify import decide
 from boilerplate.document import Document, Label, Line
-from boilerplate.features import FEATURE_NAMES
+from boilerplate.features import FEATURE_NAMES, STAGE2_NAMES, stage2_features
 from boilerplate.model import DEFAULT_MODEL_PATH, build_estimator, save_model
 from training import corpus as _corpus_module
 from training.corpus import TRAIN_DATASETS, Featurized, Page, featurize_page, iter_dataset
@@ -40,6 +40,8 @@ LABELLED_WEIGHT = 5.0
 #: Site-grouped folds for cross-validation.
 FOLDS = 5
 #: Thresholds tried when picking the decision threshold on out-of-fold scores.
+#: The second stage sees 30 columns: a small forest is enough.
+STAGE2_PARAMS = {"max_iter": 100, "max_leaf_nodes": 31, "min_samples_leaf": 100}
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.30, 0.71, 0.05))
 LICENCES = {
     "l3s-gn1": "research use only", "dragnet": "AGPL-3.0", "cleaneval": "none stated",
@@ -110,7 +112,7 @@ def page_text(page: Featurized, proba: np.ndarray, threshold: float) -> str:
 
 def out_of_fold(pages: list[Featurized], extra: list[Featurized], folds: int,
                 params: dict | None = None, log=print) -> list[np.ndarray]:
-    """Per-page probabilities from models that never saw the page's site."""
+    """Stage-one probabilities per page from models that never saw the page's site."""
     fold_of = site_folds(pages, folds)
     X, y, w, owner = stack(pages)
     Xe, ye, we, _ = stack(extra, LABELLED_WEIGHT)
@@ -123,9 +125,38 @@ def out_of_fold(pages: list[Featurized], extra: list[Featurized], folds: int,
         est.fit(np.concatenate([X[train], Xe]), np.concatenate([y[train], ye]),
                 clf__sample_weight=np.concatenate([w[train], we]))
         for i in np.flatnonzero(fold_of == k):
-            out[i] = est.predict_proba(pages[i].X)[:, 1] if len(pages[i].y) else np.zeros(0)
+            out[i] = _proba(est, pages[i].X)
         log(f"  fold {k + 1}/{folds}: {int(train.sum())} training lines, "
             f"{time.perf_counter() - t0:.0f}s")
+    return out  # type: ignore[return-value]
+
+
+def _proba(est, X: np.ndarray) -> np.ndarray:
+    return est.predict_proba(X)[:, 1] if len(X) else np.zeros(0)
+
+
+def stage2_stack(pages: Sequence[Featurized], probas: Sequence[np.ndarray], weight: float = 1.0):
+    """Second-stage rows of pages, given their stage-one probabilities."""
+    if not pages:
+        return np.zeros((0, len(STAGE2_NAMES)), np.float32), np.zeros(0, np.int8), np.zeros(0)
+    S = np.concatenate([stage2_features(p, page.X, page.groups) for page, p in zip(pages, probas)])
+    y = np.concatenate([page.y for page in pages])
+    return S, y, np.full(len(y), weight)
+
+
+def out_of_fold_stage2(pages: list[Featurized], oof1: list[np.ndarray], extra: list[Featurized],
+                       extra_p: list[np.ndarray], folds: int) -> list[np.ndarray]:
+    """Two-stage probabilities per page, stage two also trained on other sites only."""
+    fold_of = site_folds(pages, folds)
+    Se, ye, we = stage2_stack(extra, extra_p, LABELLED_WEIGHT)
+    out: list[np.ndarray | None] = [None] * len(pages)
+    for k in range(folds):
+        train = [i for i in range(len(pages)) if fold_of[i] != k]
+        S, y, w = stage2_stack([pages[i] for i in train], [oof1[i] for i in train])
+        est = build_estimator(**STAGE2_PARAMS)
+        est.fit(np.concatenate([S, Se]), np.concatenate([y, ye]), clf__sample_weight=np.concatenate([w, we]))
+        for i in np.flatnonzero(fold_of == k):
+            out[i] = _proba(est, stage2_features(oof1[i], pages[i].X, pages[i].groups))
     return out  # type: ignore[return-value]
 
 
@@ -141,6 +172,23 @@ def best_threshold(pages: list[Featurized], oof: list[np.ndarray], golds: list[s
     return max(table, key=table.get), table
 
 
+def cached_out_of_fold(pages, labelled, folds: int, cache_dir: Path | None) -> list[np.ndarray]:
+    """out_of_fold, cached by a digest of the code, estimator settings and data."""
+    key = hashlib.sha256(repr((_code_digest(), repr(build_estimator()), folds,
+                               [(p.dataset, p.id, p.kind) for p in pages],
+                               [(p.id, p.y.tobytes()) for p in labelled])).encode()).hexdigest()[:16]
+    path = cache_dir / f"oof-{key}.pkl" if cache_dir is not None else None
+    if path is not None and path.is_file():
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    oof = out_of_fold(pages, labelled, folds, log=lambda m: print(m, file=sys.stderr))
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as f:
+            pickle.dump(oof, f, protocol=pickle.HIGHEST_PROTOCOL)
+    return oof
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.train", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -150,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="folder of your own labelled pages (index.json, pages/, labels/)")
     parser.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH)
     parser.add_argument("--folds", type=int, default=FOLDS)
-    parser.add_argument("--no-cv", action="store_true", help="skip cross-validation")
+    parser.add_argument("--stages", type=int, choices=(1, 2), default=2)
     parser.add_argument("--cv-only", action="store_true", help="report CV, write no model")
     parser.add_argument("--threshold", type=float, default=None, help="fix the threshold")
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/declutter-cache"))
@@ -160,50 +208,68 @@ def main(argv: Sequence[str] | None = None) -> int:
     labelled = [f for page in iter_labelled(FIXTURES, split="train") for f in featurize_page(page)]
     for folder in args.labels:
         labelled += [f for page in iter_labelled(folder) for f in featurize_page(page)]
-    pages: list[Featurized] = []
-    golds: list[str] = []
-    used = {"fixtures": {"pages": len(labelled), "licence": LICENCES["fixtures"]}}
-    if args.data_dir is not None:
-        for name in args.datasets:
-            t0 = time.perf_counter()
-            ds = load_dataset(args.data_dir, name, cache_dir=args.cache_dir, jobs=args.jobs)
-            bodies = {p.id: p.body or "" for p in iter_dataset(args.data_dir, name)}
-            pages += ds
-            golds += [bodies[p.id] for p in ds]
-            used[name] = {"pages": len({p.id for p in ds}), "licence": LICENCES.get(name, "unknown")}
-            print(f"{name}: {len(ds)} page views, {time.perf_counter() - t0:.0f}s", file=sys.stderr)
+    pages, golds, used = load_training_pages(args, labelled)
     if not pages and not labelled:
         parser.error("nothing to train on: give a data folder and/or --labels")
 
+    stage1 = build_estimator()
+    X, y, w, _ = stack(pages)
+    Xl, yl, wl, _ = stack(labelled, LABELLED_WEIGHT)
+    stage1.fit(np.concatenate([X, Xl]), np.concatenate([y, yl]), clf__sample_weight=np.concatenate([w, wl]))
+    labelled_p = [_proba(stage1, page.X) for page in labelled]
     metrics: dict = {}
     threshold = args.threshold if args.threshold is not None else 0.5
-    if pages and not args.no_cv:
+    stage2 = None
+    if pages and args.folds > 1:
         print(f"cross-validation: {args.folds} folds grouped by site", file=sys.stderr)
-        oof = out_of_fold(pages, labelled, args.folds, log=lambda m: print(m, file=sys.stderr))
+        oof1 = cached_out_of_fold(pages, labelled, args.folds, args.cache_dir)
+        oof = oof1
+        if args.stages == 2:
+            oof = out_of_fold_stage2(pages, oof1, labelled, labelled_p, args.folds)
         if args.threshold is None:
             threshold, table = best_threshold(pages, oof, golds)
             metrics["threshold_search"] = {str(k): round(v, 4) for k, v in table.items()}
+        metrics["cv_stage1"] = cv_report(pages, oof1, golds, threshold)
         metrics["cv"] = cv_report(pages, oof, golds, threshold)
-        print(json.dumps(metrics["cv"], indent=1), file=sys.stderr)
+        print(json.dumps(metrics, indent=1), file=sys.stderr)
+        if args.stages == 2 and not args.cv_only:
+            S, y2, w2 = stage2_stack(pages, oof1)
+            Sl, yl2, wl2 = stage2_stack(labelled, labelled_p, LABELLED_WEIGHT)
+            stage2 = build_estimator(**STAGE2_PARAMS)
+            stage2.fit(np.concatenate([S, Sl]), np.concatenate([y2, yl2]),
+                       clf__sample_weight=np.concatenate([w2, wl2]))
     if args.cv_only:
         return 0
-
-    X, y, w, _ = stack(pages)
-    Xl, yl, wl, _ = stack(labelled, LABELLED_WEIGHT)
-    est = build_estimator()
-    est.fit(np.concatenate([X, Xl]), np.concatenate([y, yl]), clf__sample_weight=np.concatenate([w, wl]))
     meta = {
         "threshold": threshold,
         "training_data": used,
         "training_lines": int(len(y) + len(yl)),
         "metrics": metrics,
-        "estimator": repr(est),
+        "estimator": {"stage1": repr(stage1), "stage2": repr(stage2)},
         "command": "python -m training.train " + " ".join(sys.argv[1:] if argv is None else argv),
-        "label_rule": _corpus_module.__doc__.strip().splitlines()[2:9],
+        "label_rule": " ".join(_corpus_module.__doc__.split("\n\n")[1].split()),
     }
-    save_model(est, args.out, meta)
+    save_model({"stage1": stage1, "stage2": stage2}, args.out, meta)
     print(f"wrote {args.out} (threshold {threshold})", file=sys.stderr)
     return 0
+
+
+def load_training_pages(args, labelled) -> tuple[list[Featurized], list[str], dict]:
+    """Featurized dataset pages, their gold bodies, and what was used (with licences)."""
+    pages: list[Featurized] = []
+    golds: list[str] = []
+    used = {"fixtures": {"pages": len(labelled), "licence": LICENCES["fixtures"]}}
+    if args.data_dir is None:
+        return pages, golds, used
+    for name in args.datasets:
+        t0 = time.perf_counter()
+        ds = load_dataset(args.data_dir, name, cache_dir=args.cache_dir, jobs=args.jobs)
+        bodies = {p.id: p.body or "" for p in iter_dataset(args.data_dir, name)}
+        pages += ds
+        golds += [bodies[p.id] for p in ds]
+        used[name] = {"pages": len({p.id for p in ds}), "licence": LICENCES.get(name, "unknown")}
+        print(f"{name}: {len(ds)} page views, {time.perf_counter() - t0:.0f}s", file=sys.stderr)
+    return pages, golds, used
 
 
 def cv_report(pages: list[Featurized], oof: list[np.ndarray], golds: list[str], threshold: float) -> dict:
