@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from .api import declutter, declutter_lines
+from .batch import PageRecord, declutter_many
 from .document import Document, Extraction, Label, Line, LineResult
 from .errors import (
     BoilerplateError,
@@ -39,8 +40,10 @@ __all__ = [
     "Model",
     "ModelError",
     "__version__",
+    "PageRecord",
     "declutter",
     "declutter_lines",
+    "declutter_many",
     "from_html",
     "from_text",
     "load_model",

@@ -53,12 +53,12 @@ def declutter(
         InputError: for input that is empty, binary, JSON or a feed, too large,
             undecodable, or of an unknown kind (all subclasses of InputError).
         ModelError: if the model file is missing, corrupt or incompatible.
-        EngineError: if an engine fails, or trafilatura is given text.
+        EngineError: if an engine fails.
     """
     text = _as_text(data, max_bytes)
     check_page(text, kind)
     kind = detect_kind(text) if kind == "auto" else kind
-    engine = Engine(engine)
+    engine = _engine(engine)
     if engine is Engine.TRAFILATURA:
         if kind != "html":
             raise InputError("the trafilatura engine needs HTML input, not flattened text")
@@ -73,12 +73,30 @@ def declutter_lines(
     threshold: float | None = None,
     model: str | Path | None = None,
 ) -> Extraction:
-    """Filter already-split lines of flattened text (one Line per item)."""
-    items = [t.strip() for t in lines]
-    doc = Document(kind="text", lines=tuple(
-        Line(text=t, index=i) for i, t in enumerate(t for t in items if t)
-    ))
+    """Filter already-split lines of flattened text (one Line per item).
+
+    Raises:
+        TypeError: if ``lines`` is a single string or holds non-strings.
+    """
+    if isinstance(lines, str | bytes):
+        raise TypeError("declutter_lines() takes an iterable of lines; use declutter() for one text")
+    items = []
+    for item in lines:
+        if not isinstance(item, str):
+            raise TypeError(f"lines must be str, not {type(item).__name__}")
+        cleaned = " ".join(item.split())
+        if cleaned:
+            items.append(cleaned)
+    doc = Document(kind="text", lines=tuple(Line(text=t, index=i) for i, t in enumerate(items)))
     return run_model(doc, load_model(model), threshold=threshold)
+
+
+def _engine(engine: Engine | str) -> Engine:
+    try:
+        return Engine(engine)
+    except ValueError:
+        names = ", ".join(e.value for e in Engine)
+        raise InputError(f"unknown engine {engine!r}: expected one of {names}") from None
 
 
 def _as_text(data: str | bytes, max_bytes: int | None) -> str:
@@ -87,11 +105,18 @@ def _as_text(data: str | bytes, max_bytes: int | None) -> str:
         data = bytes(data)
     if not isinstance(data, str | bytes):
         raise TypeError(f"declutter() takes str or bytes, not {type(data).__name__}")
-    if max_bytes is not None and len(data) > max_bytes:
+    if max_bytes is not None and _size(data, max_bytes) > max_bytes:
         raise InputTooLargeError(
-            f"input is {len(data):,} bytes, over the {max_bytes:,}-byte limit (max_bytes)"
+            f"input is {_size(data, max_bytes):,} bytes, over the {max_bytes:,}-byte limit (max_bytes)"
         )
     return decode(unwrap(data, max_bytes=max_bytes)) if isinstance(data, bytes) else data
+
+
+def _size(data: str | bytes, max_bytes: int) -> int:
+    """Size in bytes (UTF-8 for str; only encoded when it could matter)."""
+    if isinstance(data, bytes) or len(data) > max_bytes or len(data) * 4 <= max_bytes:
+        return len(data)
+    return len(data.encode("utf-8", "surrogatepass"))
 
 
 def _document(text: str, kind: str, url: str | None) -> Document:

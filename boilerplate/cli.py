@@ -1,18 +1,30 @@
-"""The ``declutter`` command: a thin Typer adapter over ``boilerplate.declutter``."""
+"""The ``declutter`` command: a thin Typer adapter over ``boilerplate.batch``."""
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import json
+import os
 import sys
+from collections import Counter
+from collections.abc import Callable, Iterator
+from itertools import chain, islice
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Optional, TextIO
 
 import typer
 
 from . import __version__
-from .api import declutter
-from .document import Extraction
+from .batch import (
+    INPUT_SUFFIXES,
+    STDIN,
+    PageRecord,
+    declutter_many,
+    error_message,
+    line_dict,
+    read_inputs,
+)
 from .engines import Engine
 from .errors import BoilerplateError
 from .segment import DEFAULT_MAX_BYTES
@@ -20,6 +32,8 @@ from .segment import DEFAULT_MAX_BYTES
 __all__ = ["app", "main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+#: The shell's exit status for a run stopped with Ctrl-C.
+EXIT_INTERRUPTED = 130
 
 
 class OutputFormat(str, enum.Enum):
@@ -29,6 +43,7 @@ class OutputFormat(str, enum.Enum):
     MARKDOWN = "markdown"
     JSON = "json"
     JSONL = "jsonl"
+    LINES = "lines"
 
 
 class InputKind(str, enum.Enum):
@@ -41,6 +56,8 @@ class InputKind(str, enum.Enum):
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False,
                   help="Print the article body of news pages (HTML or flattened text).")
+
+_FOLDER_FILES = ", ".join(f"*{s}" for s in INPUT_SUFFIXES)
 
 
 def _version(value: bool) -> None:
@@ -58,11 +75,24 @@ def _version(value: bool) -> None:
 @app.command()
 def run(
     inputs: Annotated[list[str], typer.Argument(
-        help="HTML or text files; '-' reads standard input.", show_default=False)],
+        help="Files, folders (recursive: " + _FOLDER_FILES + "), globs, WARC files (their "
+        "HTML responses), JSON Lines files (records with html or text, and url); '-' reads "
+        "standard input.", show_default=False)],
     fmt: Annotated[OutputFormat, typer.Option(
         "--format", "-f", help="text: the body; markdown: title + paragraphs; json: one "
-        "object per page; jsonl: one record per line (text, label, score, reason), the "
-        "schema of our fixture labels.")] = OutputFormat.TEXT,
+        "object per page (a list for several); jsonl: one record per page (source, url, "
+        "text, title, date, engine, model_version, kind; or source, url, error); lines: one "
+        "record per line (text, label, score, reason), the schema of our fixture labels.")
+    ] = OutputFormat.TEXT,
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", help="Write to this file instead of standard output.",
+        show_default=False)] = None,
+    lines: Annotated[bool, typer.Option(
+        "--lines", help="With --format jsonl, add each page's lines (text, label, score, "
+        "reason); json and lines always have them.")] = False,
+    jobs: Annotated[Optional[int], typer.Option(
+        "--jobs", "-j", min=1, help="Worker processes; 1 runs in this process.",
+        show_default="CPU count")] = None,
     engine: Annotated[Engine, typer.Option(help="model (ours) or trafilatura (baseline).")] = Engine.MODEL,
     kind: Annotated[InputKind, typer.Option(help="Input kind; auto detects HTML.")] = InputKind.AUTO,
     threshold: Annotated[Optional[float], typer.Option(
@@ -77,85 +107,171 @@ def run(
     version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True, help="Show versions and exit.")] = False,
 ) -> None:
-    """Print the article body of each input; one bad input never stops the others."""
-    failed = 0
-    pages = []
-    for source in inputs:
-        try:
-            result = declutter(_read(source), url=None, kind=kind.value, engine=engine,
-                               threshold=threshold, model=model, max_bytes=max_bytes)
-        except (BoilerplateError, OSError, TypeError, ValueError) as exc:
-            failed += 1
-            typer.echo(f"declutter: {_name(source)}: {_one_line(exc)}", err=True)
-            continue
-        except Exception as exc:  # the CLI never shows a traceback
-            failed += 1
-            typer.echo(f"declutter: {_name(source)}: internal error: {_one_line(exc)}", err=True)
-            continue
-        for warning in result.warnings:
-            typer.echo(f"declutter: {_name(source)}: warning: {warning}", err=True)
-        pages.append((_name(source), result))
-        if fmt is not OutputFormat.JSON:
-            _emit(source, result, fmt, many=len(inputs) > 1)
-    if fmt is OutputFormat.JSON and pages:
-        records = [_record(name, r) for name, r in pages]
-        typer.echo(json.dumps(records[0] if len(inputs) == 1 else records, ensure_ascii=False, indent=2))
-    raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
+    """Print the article body of each page; one bad page never stops the others.
+
+    Exit status: 0 when every page succeeded, 1 when some failed (the others
+    are still written), 2 for a usage error.
+    """
+    stream = _open_output(output, inputs)
+    try:
+        records = declutter_many(
+            read_inputs(inputs, max_bytes=max_bytes, exclude=output, on_note=_note),
+            jobs=jobs, engine=engine, kind=kind.value, threshold=threshold, model=model,
+            max_bytes=max_bytes, lines=lines or fmt in (OutputFormat.JSON, OutputFormat.LINES),
+        )
+        counts = _write(records, fmt, stream, show_progress=_progress_wanted(output))
+    except BoilerplateError as exc:  # the model cannot load: no page can be done
+        typer.echo(f"declutter: {error_message(exc)}", err=True)
+        raise typer.Exit(EXIT_FAILED) from None
+    except KeyboardInterrupt:
+        typer.echo("declutter: interrupted", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except BrokenPipeError:  # `declutter ... | head`: the reader has all it wants
+        _silence_stdout()
+        raise typer.Exit(EXIT_FAILED) from None
+    finally:
+        if output is not None:
+            stream.close()
+    total = sum(counts.values())
+    if total > 1:
+        typer.echo(f"declutter: {total} pages: {counts['ok']} ok, {counts['empty']} empty, "
+                   f"{counts['failed']} failed", err=True)
+    raise typer.Exit(EXIT_FAILED if counts["failed"] else EXIT_OK)
 
 
-def _read(source: str) -> bytes:
-    """Bytes of a file, or of standard input for '-'."""
-    if source == "-":
-        return sys.stdin.buffer.read()
-    path = Path(source)
-    if path.is_dir():
-        raise IsADirectoryError("is a directory")
-    if not path.exists():
-        raise FileNotFoundError("no such file")
-    return path.read_bytes()
+def _open_output(output: Path | None, inputs: list[str]) -> TextIO:
+    """The output stream: standard output, or the file (a usage error if it cannot be made).
+
+    Folders and globs never read the output file; naming it as an input is an error.
+    """
+    if output is None:
+        return sys.stdout
+    if output.is_file() and any(arg != STDIN and os.path.isfile(arg) and os.path.samefile(arg, output)
+                                for arg in inputs):
+        typer.echo(f"declutter: {output} is both an input and the output", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        return open(output, "w", encoding="utf-8")
+    except OSError as exc:
+        typer.echo(f"declutter: cannot write {output}: {error_message(exc)}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
 
 
-def _name(source: str) -> str:
-    return "<stdin>" if source == "-" else source
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so Python's final flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file (tests), nothing to silence
+        pass
 
 
-def _one_line(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.strerror:
-        text = exc.strerror.lower()
-    else:
-        text = str(exc) or exc.__class__.__name__
-    return " ".join(text.split())
+def _progress_wanted(output: Path | None) -> bool:
+    """A progress bar only on a terminal, and not over page text printed to that terminal."""
+    return sys.stderr.isatty() and (output is not None or not sys.stdout.isatty())
 
 
-def _record(name: str, result: Extraction) -> dict:
-    return {
-        "source": name, "url": result.url, "title": result.title, "date": result.date,
-        "text": result.text, "engine": result.engine, "model_version": result.model_version,
-        "kind": result.kind,
-        "lines": [{"text": l.text, "label": l.label.value, "score": l.score, "reason": l.reason}
-                  for l in result.lines],
-    }
+def _write(records: Iterator[PageRecord], fmt: OutputFormat, stream: TextIO, *,
+           show_progress: bool) -> Counter[str]:
+    """Write every record in the format, report problems on stderr; count the outcomes."""
+    head = list(islice(records, 2))  # whether there are several pages decides the layout
+    writer = _Writer(fmt, stream, many=len(head) > 1)
+    counts: Counter[str] = Counter()
+    with _progress(show_progress) as advance:
+        for record in chain(head, records):
+            counts[record.status] += 1
+            _report(record)
+            writer.page(record)
+            advance(counts)
+    writer.close()
+    return counts
 
 
-def _emit(source: str, result: Extraction, fmt: OutputFormat, *, many: bool) -> None:
-    """Print one page in a streaming format."""
-    if fmt is OutputFormat.JSONL:
-        for line in result.lines:
-            rec = {"text": line.text, "label": line.label.value, "score": line.score,
-                   "reason": line.reason}
-            if many:
-                rec["source"] = _name(source)
-            typer.echo(json.dumps(rec, ensure_ascii=False))
+def _report(record: PageRecord) -> None:
+    """A failed page's error, or an empty page's warnings, one line each on stderr."""
+    if record.error is not None:
+        _note(record.source, record.error)
+    for warning in record.warnings:
+        _note(record.source, f"warning: {warning}")
+
+
+def _note(source: str, message: str) -> None:
+    # sys.stderr as it is now: under a progress display, rich's proxy prints above it.
+    print(f"declutter: {source}: {message}", file=sys.stderr, flush=True)
+
+
+class _Writer:
+    """Writes records in one output format; json becomes a list when there are several."""
+
+    def __init__(self, fmt: OutputFormat, stream: TextIO, *, many: bool) -> None:
+        self.fmt, self.stream, self.many = fmt, stream, many
+        self.written = 0
+
+    def page(self, record: PageRecord) -> None:
+        """Write one page's record."""
+        if self.fmt is OutputFormat.JSONL:
+            self._echo(json.dumps(record.to_dict(), ensure_ascii=False))
+        elif self.fmt is OutputFormat.JSON:
+            self._json(record)
+        elif record.error is not None:
+            return  # text, markdown and lines: the error is on stderr only
+        elif self.fmt is OutputFormat.LINES:
+            self._lines(record)
+        else:
+            self._body(record)
+        self.written += 1
+
+    def close(self) -> None:
+        """Finish the output (close the json list)."""
+        if self.fmt is OutputFormat.JSON and (self.many or not self.written):
+            self._echo("\n]" if self.written else "[]")
+
+    def _echo(self, text: str) -> None:
+        typer.echo(text, file=self.stream)
+
+    def _json(self, record: PageRecord) -> None:
+        text = json.dumps(record.to_dict(), ensure_ascii=False, indent=2)
+        if self.many:  # the same bytes as json.dumps(list, indent=2), one record at a time
+            opening = "[\n" if not self.written else ",\n"
+            text = opening + "\n".join("  " + row for row in text.split("\n"))
+            typer.echo(text, file=self.stream, nl=False)
+        else:
+            self._echo(text)
+
+    def _lines(self, record: PageRecord) -> None:
+        rows = []
+        for line in record.lines or ():
+            row = line_dict(line)
+            if self.many:
+                row["source"] = record.source
+            rows.append(json.dumps(row, ensure_ascii=False))
+        if rows:
+            self._echo("\n".join(rows))
+
+    def _body(self, record: PageRecord) -> None:
+        if self.fmt is OutputFormat.MARKDOWN:
+            paragraphs = [p for p in record.text.split("\n") if p]
+            body = "\n\n".join(([f"# {record.title}"] if record.title else []) + paragraphs)
+        else:
+            body = record.text
+        self._echo(f"==> {record.source} <==\n{body}\n" if self.many else body)
+
+
+@contextlib.contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[Counter[str]], None]]:
+    """A progress display on stderr (pages done, failed, elapsed), or a no-op."""
+    if not enabled:
+        yield lambda counts: None
         return
-    if many:
-        typer.echo(f"==> {_name(source)} <==")
-    if fmt is OutputFormat.MARKDOWN:
-        parts = ([f"# {result.title}"] if result.title else []) + result.paragraphs
-        typer.echo("\n\n".join(parts))
-    else:
-        typer.echo(result.text)
-    if many:
-        typer.echo("")
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.completed} pages"),
+               TextColumn("{task.fields[failed]} failed"), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("declutter", total=None, failed=0)
+        yield lambda counts: progress.update(task, completed=sum(counts.values()),
+                                             failed=counts["failed"])
 
 
 def main() -> None:

@@ -159,9 +159,11 @@ def _text_shape(lines: tuple[Line, ...], X: np.ndarray) -> None:
     texts = [line.text for line in lines]
     blob = "\n".join(texts)
     lower = blob.lower()
-    chars = np.fromiter((len(t) for t in texts), dtype=np.float64, count=n)
-    starts = np.concatenate(([0], np.cumsum(chars[:-1] + 1))).astype(np.int64)
-    cps = np.frombuffer(blob.encode("utf-32-le"), dtype=np.uint32)
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.float64, count=n)
+    starts = np.concatenate(([0], np.cumsum(lengths[:-1] + 1))).astype(np.int64)
+    chars = np.maximum(lengths, 1.0)  # a Line is never empty, but keep ratios finite
+    # A trailing separator makes every line's reduceat segment non-empty.
+    cps = np.frombuffer((blob + "\n").encode("utf-32-le"), dtype=np.uint32)
 
     def per_line(ranges: tuple[tuple[int, int], ...]) -> np.ndarray:
         mask = np.zeros(cps.shape, dtype=np.int32)
@@ -205,7 +207,7 @@ def _markup(lines: tuple[Line, ...], groups: np.ndarray, X: np.ndarray) -> None:
     base = len(_TEXT_COLUMNS)
     chars = np.fromiter((len(l.text) for l in lines), dtype=np.float32, count=n)
     links = np.fromiter((l.link_chars for l in lines), dtype=np.float32, count=n)
-    density = np.minimum(links / chars, 1.0)
+    density = np.minimum(links / np.maximum(chars, 1.0), 1.0)
     X[:, base] = density
     X[:, base + 1] = np.fromiter((l.depth for l in lines), dtype=np.float32, count=n)
     paths = Counter(l.path for l in lines)
@@ -248,7 +250,7 @@ def _position(doc: Document, X: np.ndarray) -> None:
     """Where the line sits on the page, and page-level size."""
     n = len(doc.lines)
     chars = np.fromiter((len(l.text) for l in doc.lines), dtype=np.float64, count=n)
-    total = chars.sum()
+    total = max(float(chars.sum()), 1.0)
     X[:, _col("rel_pos")] = np.arange(n) / max(n - 1, 1)
     X[:, _col("rel_char_pos")] = (np.cumsum(chars) - chars) / total
     X[:, _col("log_n_lines")] = math.log1p(n)

@@ -62,10 +62,26 @@ class Model:
         if X.shape[0] == 0:
             return np.zeros(0, dtype=np.float64)
         stages = self.estimator
-        p = stages["stage1"].predict_proba(X)[:, 1]
-        if stages.get("stage2") is None:
-            return p
-        return stages["stage2"].predict_proba(stage2_features(p, X, groups))[:, 1]
+        # One page is a few hundred rows: OpenMP threads only add sync cost,
+        # and under load (batch workers) they stalled single calls for seconds.
+        with _single_thread():
+            p = stages["stage1"].predict_proba(X)[:, 1]
+            if stages.get("stage2") is None:
+                return p
+            return stages["stage2"].predict_proba(stage2_features(p, X, groups))[:, 1]
+
+
+@functools.lru_cache(maxsize=1)
+def _controller() -> Any:
+    """threadpoolctl's view of the loaded native thread pools (built once)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def _single_thread() -> Any:
+    """Context manager limiting OpenMP to one thread (a few microseconds)."""
+    return _controller().limit(limits=1, user_api="openmp")
 
 
 def build_estimator(*, random_state: int = 0, **params: Any) -> Any:
@@ -128,20 +144,21 @@ def _check_metadata(path: Path) -> dict[str, Any]:
     meta_path = _meta_path(path)
     hint = f"retrain with `{RETRAIN_COMMAND}`"
     if not path.is_file():
-        raise ModelError(f"model file not found: {path}")
+        raise ModelError(f"model file not found: {path}; {hint}")
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ModelError(f"model metadata {meta_path} missing or unreadable ({exc}); {hint}") from None
     if not isinstance(meta, dict):
         raise ModelError(f"model metadata {meta_path} is not a JSON object; {hint}")
-    if (meta.get("feature_version") != FEATURE_VERSION
-            or meta.get("feature_names") != list(FEATURE_NAMES)
-            or meta.get("stage2_feature_names", list(STAGE2_NAMES)) != list(STAGE2_NAMES)):
+    if meta.get("feature_version") != FEATURE_VERSION:
         raise ModelError(
             f"model {path.name} was made for feature version {meta.get('feature_version')}, "
             f"this code computes version {FEATURE_VERSION}; {hint}"
         )
+    if (meta.get("feature_names") != list(FEATURE_NAMES)
+            or meta.get("stage2_feature_names", list(STAGE2_NAMES)) != list(STAGE2_NAMES)):
+        raise ModelError(f"model {path.name} lists other feature names than this code; {hint}")
     import sklearn
 
     saved = str(meta.get("sklearn_version", ""))
@@ -150,6 +167,9 @@ def _check_metadata(path: Path) -> dict[str, Any]:
             f"model {path.name} was saved with scikit-learn {saved}, installed is "
             f"{sklearn.__version__}; install scikit-learn=={saved} or {hint}"
         )
+    threshold = meta.get("threshold", DEFAULT_THRESHOLD)
+    if not isinstance(threshold, int | float) or not 0.0 <= threshold <= 1.0:
+        raise ModelError(f"model metadata {meta_path} has an invalid threshold {threshold!r}; {hint}")
     if meta.get("sha256") != sha256_of(path):
         raise ModelError(f"model file {path} does not match its metadata sha256 (corrupt?); {hint}")
     return meta
@@ -164,19 +184,47 @@ def load_model(path: str | Path | None = None) -> Model:
         ModelError: if the file or its metadata is missing, corrupt or made
             for another feature version or scikit-learn series.
     """
-    resolved = Path(path).resolve() if path is not None else DEFAULT_MODEL_PATH
-    return _load_cached(resolved)
+    if path is None:
+        return _load_shipped()
+    resolved = Path(path).resolve()
+    if resolved == DEFAULT_MODEL_PATH.resolve():
+        return _load_shipped()
+    try:
+        stat = resolved.stat()
+    except OSError:
+        return _load_checked(resolved)  # raises a clear ModelError
+    return _load_user(resolved, stat.st_mtime_ns, stat.st_size)
 
 
-@functools.lru_cache(maxsize=4)
-def _load_cached(path: Path) -> Model:
+@functools.lru_cache(maxsize=1)
+def _load_shipped() -> Model:
+    """The shipped model, loaded once per process."""
+    return _load_checked(DEFAULT_MODEL_PATH)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_user(path: Path, mtime_ns: int, size: int) -> Model:
+    """A user's model, cached while its file is unchanged (mtime and size)."""
+    return _load_checked(path)
+
+
+def _load_checked(path: Path) -> Model:
     meta = _check_metadata(path)
     import joblib
 
     try:
         estimator = joblib.load(path)
     except Exception as exc:  # unpickling can fail in many ways on a bad file
-        raise ModelError(f"cannot load model {path}: {exc.__class__.__name__}: {exc}") from None
+        raise ModelError(
+            f"cannot load model {path}: {exc.__class__.__name__}: {exc}; "
+            f"retrain with `{RETRAIN_COMMAND}`"
+        ) from None
     if not isinstance(estimator, dict) or not hasattr(estimator.get("stage1"), "predict_proba"):
         raise ModelError(f"model {path} is not a declutter model; retrain with `{RETRAIN_COMMAND}`")
+    widths = {"stage1": len(FEATURE_NAMES), "stage2": len(STAGE2_NAMES)}
+    for stage, width in widths.items():
+        fitted = estimator.get(stage)
+        if fitted is not None and getattr(fitted, "n_features_in_", width) != width:
+            raise ModelError(f"model {path} {stage} expects {fitted.n_features_in_} features, "
+                             f"this code computes {width}; retrain with `{RETRAIN_COMMAND}`")
     return Model(estimator=estimator, metadata=meta, path=path)

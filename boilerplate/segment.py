@@ -104,12 +104,16 @@ _HIDDEN_CLASS = HINTS["hidden"]
 _TOKEN_SPLIT = re.compile(r"[^a-z0-9_-]+")
 _HINT_CACHE: dict[str, int] = {}
 _HINT_CACHE_MAX = 100_000
+#: Longer class/id strings are not cached (they are rare and would bloat it).
+_HINT_CACHE_KEY_MAX = 256
 
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _WS = re.compile(r"[\s\u00a0\u200b\u200c\u200d\u2060\ufeff]+")
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I
 )
+_TITLE_OPEN = re.compile(r"<title\b[^>]*>", re.I)
+_TITLE_CLOSE = re.compile(r"</title\s*>", re.I)
 _DOC_END = re.compile(r"</(?:html|body)\s*>", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_.:-]+)""", re.I)
@@ -137,9 +141,18 @@ def _normalise_charset(name: str) -> str | None:
     label = name.strip().lower()
     label = _CHARSET_ALIASES.get(label, label)
     try:
-        return codecs.lookup(label).name
+        info = codecs.lookup(label)
     except LookupError:
         return None
+    # Only real text encodings that pages use: not unicode_escape, rot13,
+    # undefined, base64... which Python knows but a browser does not.
+    if not getattr(info, "_is_text_encoding", True) or _NOT_PAGE_CODECS.search(info.name):
+        return None
+    return info.name
+
+
+_NOT_PAGE_CODECS = re.compile(r"escape|undefined|idna|punycode|raw|rot|hex|base64|uu|zlib|bz2|"
+                              r"quopri|mbcs|oem|palmos|charmap|utf[-_]?7")
 
 
 def _declared_charset(head: bytes) -> str | None:
@@ -183,28 +196,82 @@ def _gunzip(data: bytes, max_bytes: int | None) -> bytes:
     """Decompress gzip data, refusing output over ``max_bytes`` (gzip bombs)."""
     import zlib
 
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
     limit = max_bytes if max_bytes is not None else -1
-    try:
-        out = inflater.decompress(data, limit + 1 if limit >= 0 else 0)
-    except zlib.error as exc:
-        raise InputError(f"corrupt gzip data: {exc}") from None
-    if limit >= 0 and len(out) > limit:
-        raise InputTooLargeError(f"gzip input inflates beyond the {max_bytes:,}-byte limit (max_bytes)")
-    return out
+    parts: list[bytes] = []
+    size = 0
+    while data:  # one gzip member after another (``cat a.gz b.gz``)
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            part = inflater.decompress(data, (limit - size + 1) if limit >= 0 else 0)
+        except zlib.error as exc:
+            raise InputError(f"corrupt gzip data: {exc}") from None
+        size += len(part)
+        parts.append(part)
+        if limit >= 0 and size > limit:
+            raise InputTooLargeError(
+                f"gzip input inflates beyond the {max_bytes:,}-byte limit (max_bytes)")
+        if not inflater.eof:
+            raise InputError("truncated gzip data; refusing a partial page")
+        data = inflater.unused_data
+    return b"".join(parts)
 
 
 def _looks_utf16(head: bytes) -> str | None:
-    """'utf-16-le'/'utf-16-be' for BOM-less UTF-16 of mostly ASCII markup, else None."""
+    """'utf-16-le'/'utf-16-be' for BOM-less UTF-16, else None.
+
+    Markup is mostly ASCII (every other byte NUL); CJK or Cyrillic text is
+    not, but its spaces and line breaks still pair with a NUL byte.
+    """
     sample = head[:4096]
     if len(sample) < 16:
         return None
+    sample = sample[: len(sample) // 2 * 2]
     even, odd = sample[0::2], sample[1::2]
     if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
         return "utf-16-le"
     if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
         return "utf-16-be"
+    for codec, low, high in (("utf-16-le", even, odd), ("utf-16-be", odd, even)):
+        spaces = sum(1 for a, b in zip(low, high) if b == 0 and a in (0x20, 0x0A, 0x0D))
+        if spaces >= max(2, len(low) // 200):
+            try:
+                sample.decode(codec)
+            except UnicodeDecodeError:
+                continue
+            return codec
     return None
+
+
+#: Share of invalid sequences up to which a page is UTF-8 with a few damaged
+#: bytes (a cut-off last character, one stray byte) rather than another charset.
+_UTF8_DAMAGE_SHARE = 0.002
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """UTF-8 text with replacement characters when only a few bytes are invalid."""
+    text = data.decode("utf-8", errors="replace")
+    damaged = text.count("\ufffd")
+    non_ascii = sum(1 for b in data[:200_000] if b >= 0x80)
+    if non_ascii and damaged <= max(2, _UTF8_DAMAGE_SHARE * len(text)) and damaged < non_ascii / 4:
+        return text
+    return None
+
+
+def _single_byte(codec: str) -> bool:
+    """True for single-byte charsets, where every byte decodes to something."""
+    return codec.startswith(("cp125", "iso8859", "latin", "mac", "koi8", "cp437", "cp850"))
+
+
+def _garbled(text: str) -> bool:
+    """True when charset-normalizer finds the decoded text to be mojibake."""
+    from charset_normalizer.md import mess_ratio
+
+    return mess_ratio(text[:50_000], maximum_threshold=1.0) > _MESS_MAX
+
+
+#: charset-normalizer's mess ratio above which a decoding is garbage: 0.0 on
+#: real Russian, Chinese and French pages, 1.2-3.4 on them decoded as cp1252.
+_MESS_MAX = 0.2
 
 
 def _is_binary(head: bytes) -> bool:
@@ -224,8 +291,13 @@ def decode(data: bytes) -> str:
     charset-normalizer's guess.
 
     Raises:
+        TypeError: if ``data`` is not bytes.
         EncodingError: for bytes that are no text in any plausible encoding.
     """
+    if not isinstance(data, bytes):
+        raise TypeError(f"decode() takes bytes, not {type(data).__name__}")
+    if not data.strip():
+        raise EmptyInputError("empty input")
     for bom, codec in (
         (codecs.BOM_UTF8, "utf-8-sig"),
         (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
@@ -247,11 +319,17 @@ def decode(data: bytes) -> str:
     if _is_binary(data):
         raise EncodingError("binary data (control characters), not a page")
     declared = _declared_charset(data[:_SNIFF_BYTES])
+    mostly_utf8 = _mostly_utf8(data)
+    if mostly_utf8 is not None and (declared is None or declared.startswith("utf-8")):
+        return mostly_utf8
     if declared and not declared.startswith(("utf-8", "utf-16", "utf-32")):
         try:
-            return data.decode(declared)
-        except (UnicodeDecodeError, LookupError):
+            text = data.decode(declared)
+        except (UnicodeError, LookupError):
             pass
+        else:
+            if not _single_byte(declared) or not _garbled(text):
+                return text
     return _guess_decode(data)
 
 
@@ -268,8 +346,14 @@ def _guess_decode(data: bytes) -> str:
 
 
 _FEED = re.compile(
-    r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*|<\?[^>]*>\s*|<!doctype[^>]*>\s*)*"
+    r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--(?:(?!-->).)*-->\s*|<\?[^>]*>\s*|<!doctype[^>]*>\s*)*"
     r"<(rss|feed|rdf:rdf|urlset|sitemapindex|opml|svg)\b", re.S | re.I,
+)
+
+
+_XML_ROOT = re.compile(
+    r"^\s*<\?xml[^>]*>\s*(?:<!--(?:(?!-->).)*-->\s*|<\?[^>]*>\s*|<!doctype[^>]*>\s*)*<([\w:.-]+)",
+    re.S | re.I,
 )
 
 
@@ -297,6 +381,9 @@ def check_page(text: str, kind: str) -> None:
     feed = _FEED.match(text[:_SNIFF_BYTES])
     if feed:
         raise InputError(f"an XML document (<{feed.group(1).lower()}>), not a page")
+    root = _XML_ROOT.match(text[:_SNIFF_BYTES])
+    if root and root.group(1).lower() != "html":
+        raise InputError(f"an XML document (<{root.group(1)}>), not a page")
 
 
 def detect_kind(text: str) -> Literal["html", "text"]:
@@ -351,9 +438,10 @@ def _hints(attrs: str) -> int:
                 for regex, bit in _HINT_RES:
                     if regex.search(token):
                         bits |= bit
-        if len(_HINT_CACHE) > _HINT_CACHE_MAX:
-            _HINT_CACHE.clear()
-        _HINT_CACHE[attrs] = bits
+        if len(attrs) <= _HINT_CACHE_KEY_MAX:
+            if len(_HINT_CACHE) > _HINT_CACHE_MAX:
+                _HINT_CACHE.clear()
+            _HINT_CACHE[attrs] = bits
     return bits
 
 
@@ -363,14 +451,31 @@ def _parse(html: str) -> etree._Element | None:
     # them and loses the article (seen in big9), so end tags of the document
     # elements go: the parser closes everything at the end anyway.
     html = _DOC_END.sub("", _XML_DECL.sub("", html, count=1).replace("\x00", ""))
-    parser = etree.HTMLParser(
-        remove_comments=True, remove_pis=True, no_network=True,
-        collect_ids=False, huge_tree=True, default_doctype=False,
-    )
+    # A <title> that is never closed swallows the whole page as title text
+    # (crawl damage seen in l3s-gn1): drop the opening tag instead.
+    title = _TITLE_OPEN.search(html, 0, _SNIFF_BYTES)
+    if title and not _TITLE_CLOSE.search(html, title.end()):
+        html = html[: title.start()] + html[title.end():]
+    options = dict(remove_comments=True, remove_pis=True, no_network=True,
+                   collect_ids=False, huge_tree=True, default_doctype=False)
+    parser = etree.HTMLParser(**options)
     try:
-        return etree.fromstring(html, parser)
-    except (etree.XMLSyntaxError, ValueError):
+        root = etree.fromstring(html, parser)
+    except ValueError:
+        # lxml refuses str input that still carries an encoding declaration
+        # (a damaged <?xml ...> our regex did not match): parse UTF-8 bytes.
+        parser = etree.HTMLParser(encoding="utf-8", **options)
+        try:
+            root = etree.fromstring(html.encode("utf-8", "surrogatepass"), parser)
+        except (etree.XMLSyntaxError, ValueError):
+            return None
+    except etree.XMLSyntaxError:
         return None
+    if any("Excessive depth" in e.message for e in parser.error_log):
+        # libxml2 stops at depth ~2048 and silently drops the rest of the page.
+        raise InputError("page is nested deeper than the parser's limit (about 2,048 "
+                         "elements); refusing a partial result")
+    return root
 
 
 def _page_title(root: etree._Element) -> str | None:

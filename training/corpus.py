@@ -7,7 +7,8 @@ there, in document order). Lines of fewer than three tokens are content only
 when they equal a whole gold paragraph. Whatever the gold says, headlines
 (the page title in an <h1>/first heading), date-only lines and bylines are
 boilerplate: our ``text`` is the article body, and those are exposed as
-separate fields.
+separate fields. So are image captions and photo credits (lines inside
+<figure>/<figcaption> or a block whose class names a caption or credit).
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
 _TOKEN = re.compile(rf"[{_CJK}]|(?:(?![{_CJK}])\w)+")
 _HREF_HOST = re.compile(r"""href=["']https?://([^/"'?#:]+)""", re.I)
 _F = {name: i for i, name in enumerate(FEATURE_NAMES)}
+#: The last step of a tag path (tag.first-class) of a caption or photo credit.
+_CAPTION_CLASS = re.compile(r"caption|credit", re.I)
 #: readability's synthetic test cases (ids like 001, rtl-1) test parser
 #: corners, not articles: skip them.
 _SYNTHETIC = re.compile(r"^(?:\d{3}|rtl-\d|base-url.*|replace-.*|svg-.*|.*-\d+)$")
@@ -125,6 +128,8 @@ def body_only(labels: np.ndarray, doc: Document, X: np.ndarray, title: str | Non
             labels[i] = 0
         first_heading_seen |= is_heading
         if title_toks and line_toks == title_toks:
+            labels[i] = 0
+        if line.sem & SEM["figure"] or _CAPTION_CLASS.search(line.path.rsplit(">", 1)[-1]):
             labels[i] = 0
     labels[X[:, _F["date_only"]] > 0] = 0
     labels[(X[:, _F["byline"]] > 0) & (X[:, _F["log_words"]] < np.log1p(8))] = 0

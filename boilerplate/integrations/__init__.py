@@ -1,0 +1,1 @@
+"""Optional integrations: Scrapy (``pip install declutter-news[scrapy]``) and Spark (``[spark]``)."""

@@ -1,0 +1,258 @@
+#!/usr/bin/env python3
+"""Atheris fuzz target for ``boilerplate.declutter`` (issue 5). Not run in CI.
+
+Each input is split by atheris' FuzzedDataProvider into a few option bytes
+(kind auto/html/text, str or bytes, a small or the default max_bytes) and the
+page itself. The only allowed outcomes are an Extraction or an exception from
+the BoilerplateError tree: anything else (TypeError, ValueError, UnicodeError,
+RecursionError, MemoryError, ...) is a finding, and libFuzzer writes the input
+that caused it to ``crash-<sha1>`` under the artifact folder. Inputs that run
+longer than ``-timeout`` seconds are reported as hangs.
+
+Usage (see scripts/README.md):
+
+    pip install atheris
+    nice -n 10 python scripts/fuzz.py -max_total_time=600
+
+A ``-max_total_time`` over a minute runs in rounds of fresh processes over
+the same corpus (atheris' instrumentation makes a process grow with every
+input), and ends with a summary line: time, rounds, inputs run, new findings.
+
+Options of this script (given before the libFuzzer flags):
+
+    --model PATH    a model file to use instead of the shipped one
+    --corpus DIR    the corpus folder (default: $TMPDIR/declutter-fuzz/corpus),
+                    seeded with the fixture pages and a few odd inputs
+    --no-seed       do not add the seed inputs to the corpus
+    --keep-going    do not stop at the first finding: save one input per distinct
+                    finding (exception type + innermost boilerplate function) as
+                    finding-<id> beside the corpus, log it to findings.txt there,
+                    and go on fuzzing
+
+Any other argument goes to libFuzzer (``-max_total_time``, ``-runs``,
+``-timeout``, ``-max_len``, ``-jobs``, ``-print_final_stats``, a crash file to
+replay, ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+import gzip
+import hashlib
+import os
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+# One OpenMP thread for the model: fuzzing runs one small input after another,
+# and scikit-learn's threads only add start-up cost to each (and spin badly
+# when the machine is busy). Set before scikit-learn is imported.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import atheris  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+with atheris.instrument_imports(include=["boilerplate"]):
+    import boilerplate
+    from boilerplate import BoilerplateError, Extraction, declutter
+    from boilerplate.segment import DEFAULT_MAX_BYTES
+
+KINDS = ("auto", "html", "text")
+MODEL: str | None = None
+#: With --keep-going: where findings go, and the signatures seen so far.
+KEEP_GOING_DIR: Path | None = None
+_SEEN: set[str] = set()
+
+
+def test_one_input(data: bytes) -> None:
+    """The fuzz target (stops at the first finding unless --keep-going)."""
+    if KEEP_GOING_DIR is None:
+        check_one_input(data)
+        return
+    try:
+        check_one_input(data)
+    except Exception as exc:  # a finding: record it once per signature, go on
+        _record(data, exc)
+
+
+def _record(data: bytes, exc: Exception) -> None:
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if "/boilerplate/" in f.filename] or frames
+    # The function, not the line: the signature stays put while the code is edited.
+    where = f"{Path(ours[-1].filename).name}:{ours[-1].name}" if ours else "?"
+    signature = f"{type(exc).__module__}.{type(exc).__name__} at {where}"
+    assert KEEP_GOING_DIR is not None
+    path = KEEP_GOING_DIR / f"finding-{hashlib.sha1(signature.encode()).hexdigest()[:12]}"
+    if signature in _SEEN or path.exists():  # known (this round or an earlier one)
+        _SEEN.add(signature)
+        return
+    _SEEN.add(signature)
+    path.write_bytes(data)
+    report = "".join(traceback.format_exception(exc))
+    with open(KEEP_GOING_DIR / "findings.txt", "a", encoding="utf-8") as log:
+        log.write(f"=== {signature}\ninput: {path}\n{report}\n")
+    print(f"\nfuzz: NEW FINDING {signature} -> {path}\n{report}", file=sys.stderr, flush=True)
+
+
+def check_one_input(data: bytes) -> None:
+    """declutter must return a whole, consistent Extraction or raise our errors."""
+    fdp = atheris.FuzzedDataProvider(data)
+    kind = KINDS[fdp.ConsumeIntInRange(0, 2)]
+    as_str = fdp.ConsumeIntInRange(0, 3) == 0  # a quarter of the inputs as str
+    small_limit = fdp.ConsumeIntInRange(0, 7) == 0
+    max_bytes = fdp.ConsumeIntInRange(1, 4096) if small_limit else DEFAULT_MAX_BYTES
+    if as_str:
+        page: str | bytes = fdp.ConsumeUnicodeNoSurrogates(fdp.remaining_bytes())
+    else:
+        page = fdp.ConsumeBytes(fdp.remaining_bytes())
+    try:
+        result = declutter(page, kind=kind, model=MODEL, max_bytes=max_bytes)
+    except BoilerplateError:
+        return
+    # A result must be whole and consistent: the body is its content lines.
+    if not isinstance(result, Extraction):
+        raise AssertionError(f"declutter returned {type(result).__name__}")
+    body = "\n".join(ln.text for ln in result.lines if ln.is_content)
+    if result.text != body:
+        raise AssertionError("Extraction.text is not the content lines joined")
+    if not result.text and not result.warnings:
+        raise AssertionError("an empty result without a warning")
+
+
+_AUTO_BYTES = b"\x01\x01\x00"
+
+
+def _seeds() -> dict[str, bytes]:
+    """Seed inputs: the fixture pages plus small odd cases.
+
+    FuzzedDataProvider takes the option integers from the end of the input:
+    the three trailing bytes pick kind auto, bytes (not str), default max_bytes.
+    """
+    seeds: dict[str, bytes] = {}
+    for page in sorted((REPO / "fixtures" / "pages").glob("*")):
+        seeds[page.name] = page.read_bytes()[:20_000] + _AUTO_BYTES
+    ja = "東京都は十日、新しい予算案を発表した。市民の生活に関わる事業が多い。"
+    ru = "Городской совет утвердил новый бюджет после долгого обсуждения."
+    odd = {
+        "gzip": gzip.compress(b"<html><body><p>Hello, gzip world.</p></body></html>"),
+        "sjis-meta": f'<meta charset="Shift_JIS"><p>{ja}</p>'.encode("cp932"),
+        "sjis-bare": ja.encode("cp932"),
+        "eucjp": ja.encode("euc_jp"),
+        "cp1251": ru.encode("cp1251"),
+        "utf16le": f"<html><body><p>{ru}</p></body></html>".encode("utf-16-le"),
+        "utf16bom": codecs.BOM_UTF16_BE + f"<p>{ja}</p>".encode("utf-16-be"),
+        "rss": b'<?xml version="1.0"?><rss><channel><title>x</title></channel></rss>',
+        "json": b'{"html": "<p>x</p>"}',
+        "xxe": b'<!DOCTYPE html [<!ENTITY x SYSTEM "file:///etc/passwd">]><p>&x;</p>',
+        "deep": b"<div>" * 3000 + b"deep" + b"</div>" * 3000,
+        "nul": b"<p>a\x00b</p>\x00",
+        "crlf": b"Line one of the text.\r\nLine two of the text.\r\n",
+        "bad-charset": b'<meta charset="undefined"><p>caf\xe9</p>',
+        "png": b"\x89PNG\r\n\x1a\n" + bytes(32),
+    }
+    for name, data in odd.items():
+        seeds[name] = data + _AUTO_BYTES
+    return seeds
+
+
+#: Set in the fuzzing processes that a time-bounded run starts (see _supervise).
+_CHILD_ENV = "DECLUTTER_FUZZ_ROUND"
+#: Length of one round of a time-bounded run: atheris' instrumentation grows
+#: the process by a few hundred kB per input (plain declutter does not), so a
+#: long run is cut into rounds, each a fresh process over the same corpus.
+ROUND_SECONDS = 60
+
+
+def main() -> None:
+    global MODEL, KEEP_GOING_DIR
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--model")
+    parser.add_argument("--corpus", type=Path,
+                        default=Path(tempfile.gettempdir()) / "declutter-fuzz" / "corpus")
+    parser.add_argument("--no-seed", action="store_true")
+    parser.add_argument("--keep-going", action="store_true")
+    ours, libfuzzer_args = parser.parse_known_args(sys.argv[1:])
+    MODEL = ours.model
+    boilerplate.load_model(MODEL)  # fail now, not on the first input, if it is missing
+
+    ours.corpus.mkdir(parents=True, exist_ok=True)
+    artifacts = ours.corpus.parent
+    if ours.keep_going:
+        KEEP_GOING_DIR = artifacts
+    replaying = any(not a.startswith("-") for a in libfuzzer_args)
+    total = _flag(libfuzzer_args, "-max_total_time")
+    if not replaying and not ours.no_seed and os.environ.get(_CHILD_ENV) is None:
+        for name, data in _seeds().items():
+            path = ours.corpus / f"seed-{name}-{hashlib.sha1(data).hexdigest()[:8]}"
+            if not path.exists():
+                path.write_bytes(data)
+    if not replaying and total and total > ROUND_SECONDS and os.environ.get(_CHILD_ENV) is None:
+        sys.exit(_supervise(total, artifacts, keep_going=ours.keep_going))
+    if not replaying:
+        libfuzzer_args.append(str(ours.corpus))
+    defaults = {
+        "-max_len": "65536",  # big enough for real pages, small enough to mutate well
+        "-timeout": "30",  # seconds per input before it counts as a hang
+        "-rss_limit_mb": "4096",
+        "-artifact_prefix": f"{artifacts}/",
+        "-print_final_stats": "1",
+    }
+    for flag, value in defaults.items():
+        if _flag(libfuzzer_args, flag, cast=str) is None:
+            libfuzzer_args.insert(0, f"{flag}={value}")
+    print(f"fuzz: corpus {ours.corpus}; findings go to {artifacts}/", file=sys.stderr)
+    atheris.Setup([sys.argv[0], *libfuzzer_args], test_one_input)
+    atheris.Fuzz()
+
+
+def _flag(args: list[str], name: str, cast=int):
+    """The value of a libFuzzer flag ``-name=value`` among ``args``, or None."""
+    for arg in args:
+        if arg.startswith(name + "="):
+            return cast(arg.split("=", 1)[1])
+    return None
+
+
+def _supervise(total: int, artifacts: Path, *, keep_going: bool) -> int:
+    """Fuzz for ``total`` seconds in rounds of fresh processes; print a summary."""
+    import re
+    import subprocess
+    import time
+
+    start = time.monotonic()
+    before = set(artifacts.iterdir())
+    base = [a for a in sys.argv[1:] if not a.startswith("-max_total_time=")]
+    executions, rounds, status = 0, 0, 0
+    while (left := total - (time.monotonic() - start)) > 5:
+        rounds += 1
+        args = [sys.executable, str(Path(__file__).resolve()), *base,
+                f"-max_total_time={int(min(ROUND_SECONDS, left))}"]
+        child = subprocess.Popen(args, env={**os.environ, _CHILD_ENV: str(rounds)},
+                                 stderr=subprocess.PIPE, text=True, errors="replace")
+        assert child.stderr is not None
+        for line in child.stderr:
+            sys.stderr.write(line)
+            if m := re.match(r"stat::number_of_executed_units: (\d+)", line):
+                executions += int(m.group(1))
+        status = child.wait()
+        if status != 0 and not keep_going:
+            break  # a finding: libFuzzer saved it; stop like a single run would
+    elapsed = time.monotonic() - start
+    found = sorted(p.name for p in set(artifacts.iterdir()) - before
+                   if p.name.startswith(("crash-", "oom-", "timeout-", "leak-", "finding-")))
+    print(f"\nfuzz: {elapsed:.0f} s in {rounds} round(s), {executions} inputs run "
+          f"({executions / max(elapsed, 1):.0f}/s); new findings in {artifacts}: "
+          f"{', '.join(found) if found else 'none'}", file=sys.stderr)
+    if keep_going and (artifacts / "findings.txt").exists():
+        print(f"fuzz: distinct exceptions so far are listed in {artifacts / 'findings.txt'}",
+              file=sys.stderr)
+    return 1 if found else status
+
+
+if __name__ == "__main__":
+    main()

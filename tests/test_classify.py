@@ -1,0 +1,184 @@
+"""boilerplate.classify.decide: probabilities -> labels and reasons."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import col, doc_from, features_of, line
+
+from boilerplate.classify import RESCUE_MIN_CHARS, RESCUE_MIN_SCORE, Decision, decide
+from boilerplate.document import Label
+from boilerplate.features import featurize
+from boilerplate.segment import HINTS, SEM
+
+C, B = Label.CONTENT, Label.BOILERPLATE
+PROSE = ("The council approved the new budget on Tuesday after a long debate about "
+         "schools, roads and the future of the old harbour district.")
+assert len(PROSE) > 100
+
+
+def run(items, proba, *, threshold=0.5, kind="html") -> Decision:
+    doc, X = features_of(*items, kind=kind)
+    return decide(np.asarray(proba, dtype=np.float64), X, doc, threshold=threshold)
+
+
+def short_lines(n: int) -> list[str]:
+    """n short lines (far under RESCUE_MIN_CHARS together), so no rescue can happen."""
+    return [f"Line number {i}" for i in range(n)]
+
+
+# --------------------------------------------------------------------------- threshold
+
+
+def test_threshold_semantics_probability_at_threshold_is_kept():
+    d = run(short_lines(4), [0.2, 0.49999, 0.5, 0.9], threshold=0.5)
+    assert d.labels == (B, B, C, C)
+
+
+@pytest.mark.parametrize("threshold, expected", [
+    (0.0, (C, C, C)),
+    (0.3, (B, C, C)),
+    (0.6, (B, B, C)),
+    (1.0, (B, B, B)),
+])
+def test_threshold_moves_the_cut(threshold, expected):
+    assert run(short_lines(3), [0.1, 0.4, 0.8], threshold=threshold).labels == expected
+
+
+def test_one_label_and_reason_per_line():
+    d = run(short_lines(5), [0.1, 0.9, 0.5, 0.0, 1.0])
+    assert len(d.labels) == len(d.reasons) == 5
+    assert all(isinstance(label, Label) for label in d.labels)
+
+
+def test_empty_document():
+    doc = doc_from()
+    X = featurize(doc)
+    d = decide(np.zeros(0), X, doc, threshold=0.5)
+    assert d.labels == () and d.reasons == ()
+
+
+# --------------------------------------------------------------------------- date lines
+
+
+def test_date_only_lines_are_dropped_whatever_their_score():
+    items = ["16:20 JST, May 10, 2023", PROSE, PROSE + " More.", "Updated 2 hours ago"]
+    d = run(items, [0.99, 0.9, 0.9, 1.0], threshold=0.5)
+    assert d.labels == (B, C, C, B)
+    assert d.reasons[0] == "dropped: date/time line"
+    assert d.reasons[3] == "dropped: date/time line"
+
+
+def test_a_long_sentence_with_a_date_is_not_a_date_line():
+    text = "On May 10, 2023 the council approved the new budget after a long and heated debate."
+    d = run([text], [0.9])
+    assert d.labels == (C,)
+    assert d.reasons[0].startswith("kept:")
+
+
+def test_date_lines_are_never_rescued():
+    items = [PROSE, "May 10, 2023", PROSE + " Again.", PROSE + " Once more."]
+    doc, X = features_of(*items)
+    assert col(X, "region40_in")[1] == 1  # the date sits inside the dense region
+    d = decide(np.array([0.1, 0.9, 0.1, 0.1]), X, doc, threshold=0.5)
+    assert d.labels == (C, B, C, C)
+    assert d.reasons[1] == "dropped: date/time line"
+
+
+# --------------------------------------------------------------------------- rescue
+
+
+def rescue_page():
+    return [
+        line("Home", link_chars=4, sem=SEM["nav"]),
+        line("World", link_chars=5, sem=SEM["nav"]),
+        line(PROSE),
+        line(PROSE + " Second paragraph."),
+        line(PROSE + " Third paragraph."),
+        line("Most read story headline", link_chars=24, hints=HINTS["popular"]),
+    ]
+
+
+def test_empty_page_is_rescued_from_the_densest_region():
+    doc, X = features_of(*rescue_page())
+    assert col(X, "region40_in").tolist() == [0, 0, 1, 1, 1, 0]
+    proba = np.array([0.01, 0.01, 0.2, 0.3, 0.1, 0.02])
+    d = decide(proba, X, doc, threshold=0.5)
+    assert d.labels == (B, B, C, C, C, B)
+    for i in (2, 3, 4):
+        assert d.reasons[i].startswith("kept: densest text region")
+        assert f"{proba[i]:.2f}" in d.reasons[i]
+    kept_chars = sum(len(ln.text) for ln, lab in zip(doc.lines, d.labels) if lab is C)
+    assert kept_chars >= RESCUE_MIN_CHARS
+
+
+def test_rescue_skips_region_lines_scored_below_the_minimum():
+    doc, X = features_of(*rescue_page())
+    proba = np.array([0.01, 0.01, 0.2, RESCUE_MIN_SCORE / 2, 0.3, 0.02])
+    d = decide(proba, X, doc, threshold=0.5)
+    assert d.labels == (B, B, C, B, C, B)
+    assert d.reasons[3].startswith("dropped:")
+
+
+def test_rescued_lines_already_kept_get_the_ordinary_reason():
+    doc, X = features_of(*rescue_page())
+    proba = np.array([0.01, 0.01, 0.2, 0.7, 0.1, 0.02])  # one region line kept (< 200 chars)
+    d = decide(proba, X, doc, threshold=0.5)
+    assert d.labels == (B, B, C, C, C, B)
+    assert d.reasons[3] == "kept: score 0.70"
+    assert d.reasons[2].startswith("kept: densest text region")
+
+
+def test_no_rescue_when_enough_text_is_kept():
+    doc, X = features_of(*rescue_page())
+    proba = np.array([0.01, 0.01, 0.9, 0.9, 0.2, 0.02])  # two long lines kept: >= 200 chars
+    d = decide(proba, X, doc, threshold=0.5)
+    assert d.labels == (B, B, C, C, B, B)
+    assert d.reasons[4].startswith("dropped:")
+
+
+def test_no_rescue_when_the_region_is_too_small():
+    d = run(["Home", "A short paragraph of text here.", "Footer"], [0.01, 0.2, 0.01])
+    assert d.labels == (B, B, B)
+
+
+# --------------------------------------------------------------------------- reasons
+
+
+def test_reasons_start_with_kept_or_dropped():
+    items = [
+        line("Home", link_chars=4, sem=SEM["nav"], tag="li"),
+        line("May 10, 2023"),
+        line(PROSE, tag="p"),
+        line("•"),
+        line("Share", hints=HINTS["share"]),
+        line("Share", hints=HINTS["share"]),
+        line("Photo: Getty Images", sem=SEM["figure"], tag="figcaption"),
+        line("An ordinary line without end"),
+        line("A plain sentence that ends."),
+    ]
+    proba = [0.01, 0.9, 0.95, 0.0, 0.1, 0.1, 0.3, 0.2, 0.4]
+    d = run(items, proba)
+    for label, reason in zip(d.labels, d.reasons):
+        prefix = "kept:" if label is C else "dropped:"
+        assert reason.startswith(prefix), reason
+
+
+def test_dropped_reasons_name_the_strongest_cues():
+    items = [
+        line("Home", link_chars=4, sem=SEM["nav"], tag="li"),
+        line("•"),
+        line("Photo: Getty Images", sem=SEM["figure"], tag="figcaption"),
+        line("An ordinary line without end"),
+    ]
+    d = run(items, [0.01, 0.0, 0.3, 0.2])
+    assert d.reasons[0] == "dropped: mostly link text (100%); inside <nav> (score 0.01)"
+    assert d.reasons[1].startswith("dropped: list bullet or separator")
+    assert d.reasons[2].startswith("dropped: image caption")
+    assert d.reasons[3] == "dropped: short line without a sentence ending (score 0.20)"
+
+
+def test_kept_reason_carries_the_score():
+    d = run(short_lines(1), [0.876])
+    assert d.reasons == ("kept: score 0.88",)
+

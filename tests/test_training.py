@@ -1,0 +1,82 @@
+"""training/: gold alignment labels, hand-labelled folders, deterministic training."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from boilerplate.segment import from_html
+from training.corpus import align_labels, site_of, tokens
+from training.labelled import iter_labelled, match_labels
+from training.metrics import article_score, page_pr, shingles
+from training.train import main as train_main
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def test_tokens_split_cjk_into_characters():
+    assert tokens("Tokyo 東京都 2023") == ["tokyo", "東", "京", "都", "2023"]
+
+
+def test_align_labels_marks_lines_that_align_to_the_gold():
+    gold = "The council approved the new budget on Monday.\nIt takes effect in May."
+    lines = ["Home", "The council approved the new budget on Monday.", "Most read stories today",
+             "It takes effect in May.", "Related: the budget in numbers"]
+    assert align_labels(lines, gold).tolist() == [0, 1, 0, 1, 0]
+
+
+def test_align_labels_uses_each_gold_trigram_once():
+    gold = "Prices rose sharply in March."
+    lines = ["Prices rose sharply in March.", "Prices rose sharply in March."]
+    assert align_labels(lines, gold).tolist() == [1, 0]
+
+
+def test_short_lines_must_equal_a_whole_gold_paragraph():
+    gold = "Background\nThe plan was first proposed in 2019 by the mayor."
+    assert align_labels(["Background", "Politics"], gold).tolist() == [1, 0]
+
+
+def test_site_of_prefers_the_url_then_the_most_linked_host():
+    assert site_of("https://www.example.com/a", "", "x") == "example.com"
+    html = '<a href="https://news.site.org/1"></a><a href="http://news.site.org/2"></a>'
+    assert site_of(None, html, "fallback") == "news.site.org"
+    assert site_of(None, "", "fallback") == "fallback"
+
+
+def test_fixture_labels_match_the_segmentation_of_every_page():
+    pages = list(iter_labelled(FIXTURES))
+    assert len(pages) >= 16
+    for page in pages:
+        doc = from_html(page.html) if page.extra["kind"] == "html" else None
+        if doc is not None:
+            labels = match_labels(doc, page.extra["labels"])
+            assert labels.sum() > 0, page.id
+
+
+def test_match_labels_reports_unlabelled_lines():
+    doc = from_html("<p>One line here.</p><p>Another line.</p>")
+    with pytest.raises(ValueError, match="no label"):
+        match_labels(doc, [{"text": "One line here.", "label": "content"}])
+
+
+def test_shingle_metric_counts_multisets():
+    assert shingles("a b c d e") == {"a b c d": 1, "b c d e": 1}
+    assert page_pr("a b c d e", "a b c d e") == (1.0, 1.0)
+    assert page_pr("a b c d e", "") == (0.0, 0.0)
+    score = article_score([("a b c d e", "a b c d e"), ("a b c d e f", "x y z w")])
+    assert score.precision == pytest.approx(0.5) and score.recall == pytest.approx(0.5)
+
+
+def test_training_is_deterministic(tmp_path):
+    """The same command on the same data gives the same model (fixtures only: fast)."""
+    outputs = []
+    for name in ("a", "b"):
+        out = tmp_path / name / "line_classifier.joblib"
+        assert train_main(["--out", str(out)]) == 0
+        meta = json.loads(out.with_suffix(".json").read_text())
+        assert meta["feature_version"] and meta["training_data"]["fixtures"]["pages"] >= 10
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]

@@ -1,0 +1,860 @@
+"""Accuracy and speed benchmark: the model engine vs trafilatura, on ../shared/data.
+
+    python -m training.evaluate /work/shared/data                 # writes docs/benchmarks.md
+    python -m training.evaluate /work/shared/data --limit 20 --out /tmp/bench.md   # quick check
+    python -m training.evaluate /work/shared/data --oof-cache /tmp/declutter-cache/evaluate-oof.pkl.gz
+
+The model is scored on pages it never trained on: for the nine training
+datasets, out-of-fold (OOF) predictions from site-grouped folds
+(training.train.out_of_fold, then out_of_fold_stage2 for a two-stage model),
+for HTML, for text mode and for a naive scraper's flattening (inscriptis);
+trafilatura-eval is never trained on, so it uses the shipped model.
+trafilatura runs with boilerplate.engines.TRAFILATURA_OPTIONS and again with
+favor_precision=True, in the same run. The script owns the part of the output
+file between its begin/end markers and leaves the rest alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import gzip
+import hashlib
+import os
+import pickle
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from boilerplate import features as _features_module
+from boilerplate import model as _model_module
+from boilerplate import segment as _segment_module
+from boilerplate.api import declutter
+from boilerplate.engines import run_trafilatura
+from boilerplate.errors import BoilerplateError, InputError
+from boilerplate.features import featurize, line_groups, stage2_features
+from boilerplate.model import DEFAULT_MODEL_PATH, DEFAULT_THRESHOLD, Model, build_estimator, load_model
+from boilerplate.segment import from_text
+from training import corpus as _corpus_module
+from training import labelled as _labelled_module
+from training import train as _train_module
+from training.corpus import TRAIN_DATASETS, Featurized, Page, featurize_page, iter_dataset
+from training.labelled import iter_labelled
+from training.metrics import Score, article_score, normalise, page_pr, snippet_rates
+from training.train import (
+    FIXTURES, FOLDS, LABELLED_WEIGHT, REPO, load_dataset, out_of_fold, out_of_fold_stage2,
+    page_text, site_folds, stack,
+)
+
+#: The snippet-only dataset: never trained on, scored with the shipped model.
+SNIPPET_ONLY = "trafilatura-eval"
+ALL_DATASETS = (*TRAIN_DATASETS, SNIPPET_ONLY)
+#: Views of each training page: as HTML, and flattened to text one line per block.
+KINDS = ("html", "text")
+#: Datasets with with/without snippet gold.
+SNIPPET_DATASETS = (SNIPPET_ONLY, "wcxb-articles")
+#: Dataset with block labels, and the noise kinds whose leak into the output we measure.
+LEAK_DATASET = "l3s-gn1"
+LEAK_KINDS = ("related-content", "comments", "not-content")
+#: Body kind reported beside the leaks, as the share that is kept (higher is better).
+KEPT_KIND = "fulltext"
+#: Language subsets reported on their own: (dataset, languages).
+CJK_SUBSETS = (("readability", ("zh",)), ("readability", ("ja",)), ("readability", ("zh", "ja")))
+GERMAN = "de"
+DEFAULT_OUT = REPO / "docs" / "benchmarks.md"
+DEFAULT_CACHE_DIR = Path("/tmp/declutter-cache")
+#: Processes for trafilatura and the naive scraper (the machine has 2 cores).
+WORKERS = 2
+#: Pages per dataset timed for the speed table (taken from the selected pages).
+SPEED_PAGES_PER_DATASET = 20
+#: Paired bootstrap over pages for the interval of model F1 minus trafilatura F1;
+#: below MIN_CI_PAGES pages the interval means little and is not shown.
+BOOTSTRAP_SAMPLES = 1000
+BOOTSTRAP_SEED = 0
+MIN_CI_PAGES = 20
+#: OpenMP threads for the OOF training (--threads): on the shared 2-core machine,
+#: under load, one thread fitted faster than two (23 s vs 53 s on l3s-gn1).
+TRAIN_THREADS = 1
+#: OOF results kept in the --oof-cache file (one per stage and distinct digest).
+OOF_CACHE_KEEP = 4
+BEGIN = "<!-- evaluate.py:begin -->"
+END = "<!-- evaluate.py:end -->"
+
+#: Output columns: key -> label in the tables.
+SYSTEMS = {"model": "model", "traf": "trafilatura", "traf_fp": "trafilatura favor_precision"}
+TEXT_SYSTEMS = {
+    "text_model": "text: model (OOF)", "text_floor": "text: keep all lines",
+    "scraper_model": "inscriptis: model (OOF)", "scraper_floor": "inscriptis: keep all lines",
+    "scraper_shipped": "inscriptis: shipped model",
+}
+
+Outputs = dict[tuple[str, str], dict[str, Any]]
+
+
+def log(message: str) -> None:
+    """Progress on stderr."""
+    print(f"[evaluate {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- pages
+
+
+def select_pages(data_dir: Path, names: Sequence[str], limit: int | None) -> dict[str, list[Page]]:
+    """The first ``limit`` pages (all when None) of each dataset."""
+    return {name: list(islice(iter_dataset(data_dir, name), limit)) for name in names}
+
+
+# ---------------------------------------------------------------- trafilatura and the scraper
+
+
+def _trafilatura(html: str, url: str | None, **overrides: Any) -> str | None:
+    """trafilatura's text, or None when it fails on the page."""
+    try:
+        return run_trafilatura(html, url=url, **overrides).text
+    except BoilerplateError:
+        return None
+
+
+def _scrape(html: str) -> str:
+    """A naive scraper's flattening: inscriptis' visible text, one line per block."""
+    from inscriptis import get_text
+
+    try:
+        return get_text(html)
+    except Exception:  # inscriptis fails on a few malformed pages: that is an empty page
+        return ""
+
+
+def _model_text(data: str, **options: Any) -> str:
+    """boilerplate.declutter's text; empty when it refuses the input (e.g. an empty page)."""
+    try:
+        return declutter(data, **options).text
+    except InputError:
+        return ""
+
+
+def _worker_init() -> None:
+    """One OpenMP thread per worker: WORKERS processes already fill the cores."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+
+
+def external_outputs(job: tuple[str, str | None, bool, bool, str | None]) -> dict[str, Any]:
+    """Pool worker: trafilatura twice, the shipped model if asked, and the scraper."""
+    html, url, want_model, want_scraper, model_path = job
+    out: dict[str, Any] = {
+        "traf": _trafilatura(html, url),
+        "traf_fp": _trafilatura(html, url, favor_precision=True),
+    }
+    if want_model and model_path:
+        out["model"] = _model_text(html, url=url, model=model_path, max_bytes=None)
+    if want_scraper:
+        doc = from_text(_scrape(html))
+        texts = [line.text for line in doc.lines]
+        out["scraper"] = (texts, featurize(doc), line_groups(doc))
+        if model_path:
+            out["scraper_shipped"] = _model_text("\n".join(texts), kind="text", model=model_path)
+    return out
+
+
+def run_external(pages: dict[str, list[Page]], model_path: Path | None) -> Outputs:
+    """trafilatura (and the scraper on training datasets) on every page, in WORKERS processes."""
+    keys = [(name, p.id) for name, ps in pages.items() for p in ps]
+    jobs = [(p.html, p.url, name == SNIPPET_ONLY, name in TRAIN_DATASETS,
+             str(model_path) if model_path else None) for name, ps in pages.items() for p in ps]
+    with ProcessPoolExecutor(WORKERS, initializer=_worker_init) as pool:
+        results = list(pool.map(external_outputs, jobs, chunksize=4))
+    return dict(zip(keys, results))
+
+
+# ---------------------------------------------------------------- out-of-fold predictions
+
+
+@dataclass
+class OutOfFold:
+    """Out-of-fold probabilities per view and the fold models that made them."""
+
+    proba: list[np.ndarray]
+    stage1: list[Any]
+    stage2: list[Any] | None
+
+    def predict(self, fold: int, X: np.ndarray, groups: np.ndarray) -> np.ndarray:
+        """Content probabilities of one page from the models of ``fold`` (like Model.content_proba)."""
+        if not len(X):
+            return np.zeros(0)
+        p = self.stage1[fold].predict_proba(X)[:, 1]
+        if self.stage2 is None:
+            return p
+        return self.stage2[fold].predict_proba(stage2_features(p, X, groups))[:, 1]
+
+
+@contextlib.contextmanager
+def capture_estimators() -> Iterator[list[Any]]:
+    """Record the estimators training.train builds (out_of_fold: one per fold, in fold order)."""
+    built: list[Any] = []
+    original = _train_module.build_estimator
+
+    def recording(**params: Any) -> Any:
+        est = original(**params)
+        built.append(est)
+        return est
+
+    _train_module.build_estimator = recording
+    try:
+        yield built
+    finally:
+        _train_module.build_estimator = original
+
+
+def oof_digest(views: Sequence[Featurized], folds: int, data_dir: Path) -> str:
+    """Digest of what stage-one OOF results depend on: code, settings, fixtures, pages."""
+    import sklearn
+
+    digest = hashlib.sha256()
+    for module in (_train_module, _model_module, _corpus_module, _features_module,
+                   _segment_module, _labelled_module):
+        digest.update(Path(module.__file__).read_bytes())
+    digest.update(f"{folds}|{sklearn.__version__}|{np.__version__}|{build_estimator()!r}".encode())
+    for path in sorted(p for p in FIXTURES.rglob("*") if p.is_file()):
+        digest.update(path.name.encode() + path.read_bytes())
+    for name in sorted({v.dataset for v in views}):
+        stat = (data_dir / name / "pages.jsonl.gz").stat()
+        digest.update(f"{name}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    digest.update(repr([(v.dataset, v.id, v.kind) for v in views]).encode())
+    return digest.hexdigest()[:16]
+
+
+def _read_cache(path: Path | None) -> dict[str, Any]:
+    """Entries of an OOF cache file (empty when there is none)."""
+    if path is None or not path.is_file():
+        return {}
+    with gzip.open(path, "rb") as f:
+        return pickle.load(f)
+
+
+def _write_cache(path: Path, entries: dict[str, Any]) -> None:
+    """Write the newest OOF_CACHE_KEEP entries atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with gzip.open(tmp, "wb", compresslevel=3) as f:
+        pickle.dump(dict(list(entries.items())[-OOF_CACHE_KEEP:]), f, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)
+
+
+def full_stage1(model: Model | None, views: list[Featurized], labelled: list[Featurized]) -> Any:
+    """The stage-one model train.main fits on all pages: the given model's, else fitted here."""
+    if model is not None:
+        return model.estimator["stage1"]
+    log("stage one on all pages (for the fixtures' stage-two inputs)")
+    X, y, w, _ = stack(views)
+    Xl, yl, wl, _ = stack(labelled, LABELLED_WEIGHT)
+    est = build_estimator()
+    est.fit(np.concatenate([X, Xl]), np.concatenate([y, yl]), clf__sample_weight=np.concatenate([w, wl]))
+    return est
+
+
+def stage_one(views: list[Featurized], labelled: list[Featurized], folds: int) -> dict[str, Any]:
+    """training.train.out_of_fold, keeping its fold models."""
+    log(f"out-of-fold stage one: {folds} site-grouped folds, {len(views)} page views")
+    with capture_estimators() as models:
+        proba = out_of_fold(views, labelled, folds, log=log)
+    assert len(models) == folds
+    return {"proba": proba, "models": list(models)}
+
+
+def stage_two(views: list[Featurized], proba1: list[np.ndarray], labelled: list[Featurized],
+              model: Model | None, folds: int) -> dict[str, Any]:
+    """training.train.out_of_fold_stage2 (fixtures scored like train.main does), keeping its models."""
+    log("out-of-fold stage two")
+    stage1 = full_stage1(model, views, labelled)
+    labelled_p = [stage1.predict_proba(f.X)[:, 1] if len(f.X) else np.zeros(0) for f in labelled]
+    with capture_estimators() as models:
+        proba = out_of_fold_stage2(views, proba1, labelled, labelled_p, folds)
+    assert len(models) == folds
+    return {"proba": proba, "models": list(models)}
+
+
+def oof_predictions(views: list[Featurized], folds: int, stages: int, model: Model | None,
+                    data_dir: Path, cache: Path | None, threads: int) -> OutOfFold:
+    """Stage one (and two) out of fold, each taken from the --oof-cache file when its digest matches."""
+    entries = _read_cache(cache)
+    key1 = oof_digest(views, folds, data_dir)
+    # Stage two also depends on the full stage-one model that scores the fixtures.
+    source = model.metadata.get("sha256") if model is not None else "fitted"
+    key2 = hashlib.sha256(f"{key1}|stage2|{source}".encode()).hexdigest()[:16]
+    labelled = [f for page in iter_labelled(FIXTURES, split="train") for f in featurize_page(page)]
+    fresh = {}
+    with _threads(threads):
+        if key1 not in entries:
+            fresh[key1] = stage_one(views, labelled, folds)
+        one = entries.get(key1) or fresh[key1]
+        if stages == 2 and key2 not in entries:
+            fresh[key2] = stage_two(views, one["proba"], labelled, model, folds)
+    two = (entries.get(key2) or fresh[key2]) if stages == 2 else None
+    if cache is not None and fresh:
+        _write_cache(cache, {**{k: v for k, v in entries.items() if k not in fresh}, **fresh})
+        log(f"wrote OOF cache {cache} ({', '.join(fresh)})")
+    elif cache is not None:
+        log(f"OOF results from {cache} ({key1}{', ' + key2 if two else ''})")
+    return OutOfFold(two["proba"] if two else one["proba"], one["models"], two["models"] if two else None)
+
+
+def load_views(data_dir: Path, pages: dict[str, list[Page]], cache_dir: Path,
+               limit: int | None) -> list[Featurized]:
+    """Featurized html and text views of the selected pages of the training datasets.
+
+    Whole datasets come from training.train.load_dataset's cache; a --limit run
+    featurizes just its pages (the same featurize_page call, uncached).
+    """
+    views: list[Featurized] = []
+    for name in TRAIN_DATASETS:
+        if name in pages:
+            t0 = time.perf_counter()
+            if limit is None:
+                views += load_dataset(data_dir, name, kinds=KINDS, cache_dir=cache_dir)
+            else:
+                views += [v for page in pages[name] for v in featurize_page(page, KINDS)]
+            log(f"features {name}: {time.perf_counter() - t0:.0f}s")
+    return views
+
+
+def model_outputs(views: list[Featurized], oof: OutOfFold, folds: int, threshold: float,
+                  outputs: Outputs) -> None:
+    """Add the OOF model's HTML, text-mode and scraper outputs to ``outputs``."""
+    from threadpoolctl import threadpool_limits
+
+    fold_of = {(v.dataset, v.id): int(k) for v, k in zip(views, site_folds(views, folds))}
+    for view, proba in zip(views, oof.proba):
+        out = outputs[(view.dataset, view.id)]
+        if view.kind == "html":
+            out["model"] = page_text(view, proba, threshold)
+        else:
+            out["text_model"] = page_text(view, proba, threshold)
+            out["text_floor"] = "\n".join(view.texts)
+    with threadpool_limits(1):  # many small predictions: threads only add overhead
+        for key, fold in fold_of.items():
+            out = outputs[key]
+            texts, X, groups = out.pop("scraper")
+            view = Featurized(key[0], key[1], "", "text", texts, X, np.zeros(len(texts), np.int8), groups)
+            out["scraper_model"] = page_text(view, oof.predict(fold, X, groups), threshold)
+            out["scraper_floor"] = "\n".join(texts)
+
+
+# ---------------------------------------------------------------- scores
+
+
+@dataclass(frozen=True)
+class Delta:
+    """Model F1 minus a baseline's F1, with a paired-bootstrap 95 % interval."""
+
+    value: float
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    """Article-level scores of several systems on one set of pages."""
+
+    name: str
+    pages: int
+    scores: dict[str, Score | None]
+    delta: Delta | None = None
+    failures: int = 0
+
+
+@dataclass(frozen=True)
+class SnippetRow:
+    """Snippet rates per system: (found, with, kept, without)."""
+
+    name: str
+    pages: int
+    rates: dict[str, tuple[int, int, int, int] | None]
+
+
+@dataclass(frozen=True)
+class LeakRow:
+    """Share of one block kind's characters that ends up in each system's output."""
+
+    kind: str
+    blocks: int
+    chars: int
+    shares: dict[str, float]
+
+
+@dataclass(frozen=True)
+class SpeedRow:
+    """Single-process timing of one engine on the same pages."""
+
+    engine: str
+    pages: int
+    pages_per_second: float
+    median_ms: float
+    p90_ms: float
+    median_cpu_ms: float
+
+
+def _f1(pr: np.ndarray) -> np.ndarray:
+    """Harmonic mean of mean precision and mean recall (last axis: P, R)."""
+    p, r = pr[..., 0], pr[..., 1]
+    return np.divide(2 * p * r, p + r, out=np.zeros_like(p), where=(p + r) > 0)
+
+
+def paired_delta(golds: list[str], ours: list[str], theirs: list[str]) -> Delta:
+    """F1(ours) - F1(theirs) with a 95 % paired bootstrap interval over pages."""
+    a = np.array([page_pr(g, x) for g, x in zip(golds, ours)])
+    b = np.array([page_pr(g, x) for g, x in zip(golds, theirs)])
+    idx = np.random.default_rng(BOOTSTRAP_SEED).integers(0, len(golds), (BOOTSTRAP_SAMPLES, len(golds)))
+    diffs = _f1(a[idx].mean(axis=1)) - _f1(b[idx].mean(axis=1))
+    low, high = np.percentile(diffs, [2.5, 97.5])
+    return Delta(float(_f1(a.mean(axis=0)) - _f1(b.mean(axis=0))), float(low), float(high))
+
+
+def score_row(name: str, pages: list[Page], outputs: Outputs, systems: Sequence[str],
+              with_delta: bool = False) -> ScoreRow:
+    """Article scores of the given systems on pages with full gold text."""
+    golds = [p.body or "" for p in pages]
+    outs = [outputs[(p.dataset, p.id)] for p in pages]
+    scores = {s: article_score(zip(golds, (o.get(s) or "" for o in outs)))
+              if pages and all(s in o for o in outs) else None for s in systems}
+    delta = None
+    if with_delta and pages and scores.get("model") is not None:
+        delta = paired_delta(golds, [o["model"] for o in outs], [o["traf"] or "" for o in outs])
+    failures = sum(o["traf"] is None for o in outs)
+    return ScoreRow(name, len(pages), scores, delta, failures)
+
+
+def snippet_row(name: str, pages: list[Page], outputs: Outputs) -> SnippetRow:
+    """Summed snippet rates of each system over pages with with/without gold."""
+    rates: dict[str, tuple[int, int, int, int] | None] = {}
+    for system in SYSTEMS:
+        outs = [outputs[(p.dataset, p.id)].get(system, None) for p in pages]
+        if any(system not in outputs[(p.dataset, p.id)] for p in pages):
+            rates[system] = None
+            continue
+        per_page = [snippet_rates(p.extra.get("with") or [], p.extra.get("without") or [], o or "")
+                    for p, o in zip(pages, outs)]
+        rates[system] = tuple(int(sum(col)) for col in zip(*per_page)) if per_page else (0, 0, 0, 0)
+    return SnippetRow(name, len(pages), rates)
+
+
+def leak_rows(pages: list[Page], outputs: Outputs) -> list[LeakRow]:
+    """Per block kind: share of its characters whose block appears whole in the output."""
+    rows = []
+    for kind in (*LEAK_KINDS, KEPT_KIND):
+        blocks = [(p, normalise(text)) for p in pages for label, text in p.extra.get("segments", [])
+                  if label == kind and normalise(text)]
+        total = sum(len(b) for _, b in blocks)
+        shares = {}
+        for system in SYSTEMS:
+            norm_out = {p.id: normalise(outputs[(p.dataset, p.id)].get(system) or "") for p in pages}
+            leaked = sum(len(b) for p, b in blocks if b in norm_out[p.id])
+            shares[system] = leaked / total if total else 0.0
+        rows.append(LeakRow(kind, len(blocks), total, shares))
+    return rows
+
+
+def _lang_pages(pages: list[Page], langs: Sequence[str]) -> list[Page]:
+    """Pages whose ``lang`` is one of ``langs``."""
+    return [p for p in pages if p.extra.get("lang") in langs]
+
+
+def time_engine(run: Callable[[Page], object], pages: list[Page]) -> tuple[list[float], list[float]]:
+    """Wall-clock and process CPU milliseconds of ``run`` per page (after one warm-up page)."""
+    if pages:
+        with contextlib.suppress(BoilerplateError):
+            run(pages[0])
+    wall, cpu = [], []
+    for page in pages:
+        t0, c0 = time.perf_counter(), time.process_time()
+        with contextlib.suppress(BoilerplateError):
+            run(page)
+        wall.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
+    return wall, cpu
+
+
+@contextlib.contextmanager
+def _threads(limit: int | None) -> Iterator[None]:
+    """Limit OpenMP/BLAS threads inside the block (no limit for None)."""
+    from threadpoolctl import threadpool_limits
+
+    if limit is None:
+        yield
+        return
+    with threadpool_limits(limit):
+        yield
+
+
+def speed_rows(pages: dict[str, list[Page]], model_path: Path | None) -> list[SpeedRow]:
+    """Pages per second and median/p90 ms per page, one process, the same pages per engine."""
+    sample = [p for ps in pages.values() for p in ps[:SPEED_PAGES_PER_DATASET]]
+    engines: dict[str, Callable[[Page], object]] = {
+        "trafilatura": lambda p: run_trafilatura(p.html, url=p.url),
+        "trafilatura favor_precision": lambda p: run_trafilatura(p.html, url=p.url, favor_precision=True),
+    }
+    if model_path is not None:
+        engines = {"model": lambda p: declutter(p.html, url=p.url, model=model_path, max_bytes=None),
+                   "model, 1 thread (threadpoolctl)": lambda p: declutter(
+                       p.html, url=p.url, model=model_path, max_bytes=None),
+                   **engines}
+    rows = []
+    for name, run in engines.items():
+        with _threads(1 if "1 thread" in name else None):
+            wall, cpu = time_engine(run, sample)
+        if wall:
+            rows.append(SpeedRow(name, len(sample), 1000 * len(sample) / sum(wall),
+                                 statistics.median(wall), float(np.percentile(wall, 90)),
+                                 statistics.median(cpu)))
+    return rows
+
+
+# ---------------------------------------------------------------- the report
+
+
+@dataclass
+class Report:
+    """All tables and the facts needed to reproduce them."""
+
+    command: str
+    date: str
+    setup: list[str]
+    accuracy: list[ScoreRow] = field(default_factory=list)
+    snippets: list[SnippetRow] = field(default_factory=list)
+    leaks: list[LeakRow] = field(default_factory=list)
+    text_mode: list[ScoreRow] = field(default_factory=list)
+    cjk: list[ScoreRow] = field(default_factory=list)
+    german: list[SnippetRow] = field(default_factory=list)
+    speed: list[SpeedRow] = field(default_factory=list)
+    load: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+def build_report(pages: dict[str, list[Page]], outputs: Outputs, report: Report) -> Report:
+    """Fill the report's tables from the outputs."""
+    for name in TRAIN_DATASETS:
+        if name in pages:
+            report.accuracy.append(score_row(name, pages[name], outputs, tuple(SYSTEMS), True))
+            report.text_mode.append(score_row(name, pages[name], outputs, ("model", *TEXT_SYSTEMS)))
+    for name in SNIPPET_DATASETS:
+        if name in pages:
+            report.snippets.append(snippet_row(name, pages[name], outputs))
+    if SNIPPET_ONLY in pages:
+        german = snippet_row(f"{SNIPPET_ONLY} (lang {GERMAN})", _lang_pages(pages[SNIPPET_ONLY], (GERMAN,)),
+                             outputs)
+        report.snippets.append(german)
+        report.german.append(german)
+    if LEAK_DATASET in pages:
+        report.leaks = leak_rows(pages[LEAK_DATASET], outputs)
+    for name, langs in CJK_SUBSETS:
+        if name in pages:
+            report.cjk.append(score_row(f"{name} ({'+'.join(langs)})", _lang_pages(pages[name], langs),
+                                        outputs, tuple(SYSTEMS), True))
+    return report
+
+
+def _prf(score: Score | None) -> str:
+    """'P / R / F1' cell."""
+    if score is None:
+        return "n/a"
+    return f"{score.precision:.3f} / {score.recall:.3f} / {score.f1:.3f}"
+
+
+def _delta(delta: Delta | None, pages: int) -> str:
+    """'+0.012 [-0.004, +0.030]' cell (no interval for few pages)."""
+    if delta is None:
+        return "n/a"
+    if pages < MIN_CI_PAGES:
+        return f"{delta.value:+.3f} (too few pages for an interval)"
+    return f"{delta.value:+.3f} [{delta.low:+.3f}, {delta.high:+.3f}]"
+
+
+def _rate(rates: tuple[int, int, int, int] | None, which: int) -> str:
+    """Share of with-snippets found (which=0) or without-snippets kept (which=2)."""
+    if rates is None:
+        return "n/a"
+    hit, total = rates[which], rates[which + 1]
+    return f"{hit / total:.1%} ({hit}/{total})" if total else "n/a"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], right_from: int = 1) -> str:
+    """A markdown table; columns from ``right_from`` on are right-aligned."""
+    align = ["---" if i < right_from else "---:" for i in range(len(header))]
+    lines = [header, align, *rows]
+    return "\n".join("| " + " | ".join(str(c) for c in line) + " |" for line in lines)
+
+
+def accuracy_table(rows: Sequence[ScoreRow], mean: bool = True) -> str:
+    """The main table: P/R/F1 per system and model - trafilatura (plus the mean of rows)."""
+    header = ["dataset", "pages", *(f"{label} P / R / F1" for label in SYSTEMS.values()),
+              "model − trafilatura F1 [95 % CI]"]
+    body = [[r.name, str(r.pages), *(_prf(r.scores[s]) for s in SYSTEMS), _delta(r.delta, r.pages)]
+            for r in rows]
+    if mean and len(rows) > 1:
+        body.append(["**mean of datasets**", str(sum(r.pages for r in rows)),
+                     *(_mean_prf(rows, s) for s in SYSTEMS), _mean_delta(rows)])
+    return _table(header, body)
+
+
+def _mean_prf(rows: Sequence[ScoreRow], system: str) -> str:
+    """Unweighted mean of per-dataset P, R and F1."""
+    scores = [r.scores[system] for r in rows]
+    if any(s is None for s in scores):
+        return "n/a"
+    means = (np.mean([getattr(s, a) for s in scores]) for a in ("precision", "recall", "f1"))
+    return " / ".join(f"{m:.3f}" for m in means)
+
+
+def _mean_delta(rows: Sequence[ScoreRow]) -> str:
+    """Unweighted mean of per-dataset F1 differences."""
+    deltas = [r.delta.value for r in rows if r.delta is not None]
+    return f"{np.mean(deltas):+.3f}" if deltas else "n/a"
+
+
+def snippet_table(rows: Sequence[SnippetRow]) -> str:
+    """with found (higher is better) and without kept (lower is better) per system."""
+    header = ["subset", "pages", "rate", *SYSTEMS.values()]
+    body = []
+    for r in rows:
+        body.append([r.name, str(r.pages), "*with* found ↑", *(_rate(r.rates[s], 0) for s in SYSTEMS)])
+        body.append(["", "", "*without* kept ↓", *(_rate(r.rates[s], 2) for s in SYSTEMS)])
+    return _table(header, body, right_from=3)
+
+
+def leak_table(rows: Sequence[LeakRow]) -> str:
+    """Share of characters of each l3s-gn1 block kind that ends up in the output."""
+    header = ["block kind", "blocks", "chars", *SYSTEMS.values()]
+    body = [[f"{r.kind} ({'kept ↑' if r.kind == KEPT_KIND else 'leaked ↓'})", str(r.blocks),
+             f"{r.chars:,}", *(f"{r.shares[s]:.1%}" for s in SYSTEMS)] for r in rows]
+    return _table(header, body)
+
+
+def text_table(rows: Sequence[ScoreRow]) -> str:
+    """Text-mode scores beside the keep-everything floors and the HTML model."""
+    header = ["dataset", "pages", "HTML: model F1",
+              *(f"{label} P / R / F1" for label in TEXT_SYSTEMS.values())]
+    body = [[r.name, str(r.pages), f"{r.scores['model'].f1:.3f}" if r.scores["model"] else "n/a",
+             *(_prf(r.scores[s]) for s in TEXT_SYSTEMS)] for r in rows]
+    return _table(header, body)
+
+
+def speed_table(rows: Sequence[SpeedRow]) -> str:
+    """Pages per second and per-page latency."""
+    header = ["engine", "pages", "pages / s", "median ms / page", "p90 ms / page",
+              "median CPU ms / page"]
+    body = [[r.engine, str(r.pages), f"{r.pages_per_second:.1f}", f"{r.median_ms:.1f}", f"{r.p90_ms:.1f}",
+             f"{r.median_cpu_ms:.1f}"] for r in rows]
+    return _table(header, body)
+
+
+def render_section(report: Report) -> str:
+    """The whole markdown section this script owns (between BEGIN and END)."""
+    parts = [
+        BEGIN,
+        "## Accuracy",
+        f"Generated on {report.date} by `{report.command}`.",
+        "\n".join(f"- {line}" for line in report.setup),
+        "### Article extraction (HTML)",
+        "Shingle metric (training/metrics.py: 4-token shingles, precision and recall averaged "
+        "over pages, F1 of the averages). The model's numbers are out-of-fold: each page is "
+        "scored by a model that never saw its site. The interval is a paired bootstrap over pages.",
+        accuracy_table(report.accuracy),
+        "### Snippets",
+        "Share of *with* snippets found in the output and of *without* snippets wrongly kept "
+        f"(whitespace-normalised substring match). {SNIPPET_ONLY} is never trained on and uses the "
+        "shipped model; wcxb-articles uses the out-of-fold model.",
+        snippet_table(report.snippets),
+        f"### Leaks by block kind ({LEAK_DATASET})",
+        "Share of the characters of each annotated block kind whose whole block (whitespace-"
+        "normalised) appears in the output; the model is out-of-fold.",
+        leak_table(report.leaks),
+        "### Text mode",
+        "*text*: each page flattened to its visible text one line per block (our segmenter), "
+        "filtered by the model in text mode (out-of-fold). *inscriptis*: the page flattened by "
+        "a naive scraper (`inscriptis.get_text`), filtered by the out-of-fold fold models; the "
+        "*shipped model* column uses the shipped model, which saw these pages' sites in "
+        "training (optimistic, for reference). *keep all lines* is the floor a filter must beat.",
+        text_table(report.text_mode),
+        "### Languages",
+        "readability pages in Chinese and Japanese (out-of-fold model), and the German pages of "
+        f"{SNIPPET_ONLY} (shipped model).",
+        accuracy_table(report.cjk, mean=False),
+        snippet_table(report.german),
+        "### Speed",
+        "One process, end to end from an HTML string, the same pages for every engine "
+        f"(the first {SPEED_PAGES_PER_DATASET} selected pages of each dataset; one warm-up page); "
+        f"{os.cpu_count()} cores, 1-minute load average {report.load:.1f} when timing started. "
+        "*model* runs with scikit-learn's default OpenMP threads, as a caller gets it today; "
+        "the 1-thread row limits them with threadpoolctl. Wall-clock times depend on the load; "
+        "CPU time (all threads of the process) much less so.",
+        speed_table(report.speed),
+        "### Notes",
+        "\n".join(f"- {note}" for note in report.notes),
+        END,
+    ]
+    return "\n\n".join(parts) + "\n"
+
+
+def write_section(path: Path, section: str) -> None:
+    """Replace this script's section of ``path`` (or append it; create the file if needed)."""
+    old = path.read_text(encoding="utf-8") if path.is_file() else "# Benchmarks\n"
+    start, end = old.find(BEGIN), old.find(END)
+    if start != -1 and end > start:
+        new = old[:start] + section.rstrip("\n") + old[end + len(END):]
+    else:
+        new = old.rstrip("\n") + "\n\n" + section
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(new, encoding="utf-8")
+
+
+# ---------------------------------------------------------------- main
+
+
+def _git_commit() -> str:
+    """Short commit of the repository (with '+dirty' when there are local changes)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
+def _shown(path: Path | None) -> str:
+    """A path relative to the repository when it is inside it."""
+    if path is None:
+        return "?"
+    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
+
+
+def model_stages(model: Model | None) -> int:
+    """2 when the model has a second stage (and by default, as training.train), else 1."""
+    if model is None:
+        return 2
+    return 1 if model.estimator.get("stage2") is None else 2
+
+
+def setup_lines(model: Model | None, threshold: float, folds: int, stages: int,
+                limit: int | None) -> list[str]:
+    """What the numbers were produced with."""
+    from importlib.metadata import version
+
+    return [
+        f"model: `{model.version}` ({_shown(model.path)}), threshold {threshold}" if model
+        else f"model: none found, threshold {threshold} (trafilatura-eval, speed and shipped columns n/a)",
+        f"out-of-fold: {folds} site-grouped folds, {stages} stage(s) (training.train.out_of_fold"
+        f"{', out_of_fold_stage2' if stages == 2 else ''}); the fixtures' train split is added to every fold",
+        f"trafilatura {version('trafilatura')} (boilerplate.engines.TRAFILATURA_OPTIONS; "
+        f"favor_precision=True for the third system), inscriptis {version('inscriptis')}, "
+        f"scikit-learn {version('scikit-learn')}, Python {sys.version.split()[0]}",
+        f"code: commit {_git_commit()}",
+        f"pages: {'first ' + str(limit) + ' pages of each dataset (quick run)' if limit else 'all pages'}",
+    ]
+
+
+def standing_notes(pages: dict[str, list[Page]], outputs: Outputs, model: Model | None,
+                   threshold: float) -> list[str]:
+    """Caveats that belong next to the numbers."""
+    failures = sum(o["traf"] is None for o in outputs.values())
+    failures_fp = sum(o["traf_fp"] is None for o in outputs.values())
+    searched = model is not None and "threshold_search" in model.metadata.get("metrics", {})
+    notes = [
+        f"The threshold ({threshold}) was picked by training.train on out-of-fold predictions of "
+        "these same pages (best mean F1 over a small grid): a slight optimism for the model."
+        if searched else f"The threshold ({threshold}) was fixed, not tuned on these pages.",
+        "Gold conventions differ: every gold but readability's includes the headline (and some "
+        "include bylines, dates, captions or, in cleaneval, all running text); our model drops "
+        "headline, date and byline lines by design (they are separate fields), and trafilatura's "
+        "text output has no title either. readability's gold is Readability.js output. Compare "
+        "systems within a row, not datasets with each other.",
+        f"{SNIPPET_ONLY} is trafilatura's own evaluation corpus (its home ground).",
+        f"trafilatura failed (empty output) on {failures} pages with default options and "
+        f"{failures_fp} with favor_precision.",
+    ]
+    if SNIPPET_ONLY in pages:
+        train_sites = {p.site for name, ps in pages.items() if name in TRAIN_DATASETS for p in ps}
+        shared = sum(p.site in train_sites for p in pages[SNIPPET_ONLY])
+        notes.append(f"{shared} of {len(pages[SNIPPET_ONLY])} {SNIPPET_ONLY} pages come from a site "
+                     "that also occurs in the (selected) training datasets.")
+    return notes
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(prog="python -m training.evaluate", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("data_dir", type=Path, help="folder of datasets (/work/shared/data)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help=f"markdown file to update [default: {DEFAULT_OUT.relative_to(REPO)}; "
+                        "a --limit run writes only when --out is given]")
+    parser.add_argument("--datasets", nargs="+", default=list(ALL_DATASETS), choices=ALL_DATASETS)
+    parser.add_argument("--limit", type=int, default=None, help="first N pages per dataset")
+    parser.add_argument("--folds", type=int, default=FOLDS)
+    parser.add_argument("--stages", type=int, choices=(1, 2), default=None,
+                        help="model stages for the OOF predictions [default: as the model; 2 without one]")
+    parser.add_argument("--model", type=Path, default=None,
+                        help="model file for trafilatura-eval, the threshold and speed [default: shipped]")
+    parser.add_argument("--oof-cache", type=Path, default=None,
+                        help="file of OOF probabilities and fold models, reused when code and "
+                        "settings match")
+    parser.add_argument("--threads", type=int, default=TRAIN_THREADS,
+                        help="OpenMP threads for the out-of-fold training")
+    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR, help="feature cache")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run every system on the selected pages, score them, and write the markdown section."""
+    args = parse_args(argv)
+    command = "python -m training.evaluate " + shlex.join(sys.argv[1:] if argv is None else argv)
+    model_path = (args.model or DEFAULT_MODEL_PATH).resolve()
+    model_path = model_path if model_path.is_file() else None
+    model = load_model(model_path) if model_path else None
+    threshold = model.threshold if model else DEFAULT_THRESHOLD
+    stages = args.stages or model_stages(model)
+    out = args.out or (None if args.limit else DEFAULT_OUT)
+    log(f"model {model_path or 'none'}, threshold {threshold}, {stages} stage(s)")
+
+    pages = select_pages(args.data_dir, args.datasets, args.limit)
+    t0 = time.perf_counter()
+    outputs = run_external(pages, model_path)
+    log(f"trafilatura x2 + scraper on {len(outputs)} pages: {time.perf_counter() - t0:.0f}s")
+    views = load_views(args.data_dir, pages, args.cache_dir, args.limit)
+    if views:
+        oof = oof_predictions(views, args.folds, stages, model, args.data_dir, args.oof_cache,
+                              args.threads)
+        model_outputs(views, oof, args.folds, threshold, outputs)
+        del views, oof
+
+    report = Report(command=command, date=datetime.date.today().isoformat(),
+                    setup=setup_lines(model, threshold, args.folds, stages, args.limit))
+    build_report(pages, outputs, report)
+    log("scored; timing engines")
+    report.load = os.getloadavg()[0]
+    report.speed = speed_rows(pages, model_path)
+    report.notes = standing_notes(pages, outputs, model, threshold)
+    print(accuracy_table(report.accuracy))
+    if out is not None:
+        write_section(out, render_section(report))
+        log(f"wrote {out}")
+    else:
+        log("quick run: no file written (give --out to write one)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
