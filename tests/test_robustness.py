@@ -49,8 +49,10 @@ from boilerplate import (
 from boilerplate.cli import app
 from boilerplate.segment import DEFAULT_MAX_BYTES
 
-#: Hang guard for the huge inputs (seconds): a broken, super-linear path takes
-#: minutes; a healthy one takes a few seconds on the 2-core CI machine.
+#: Hang guard for the huge inputs, in CPU seconds of this process: a broken,
+#: super-linear path takes minutes; a healthy one takes a few seconds. CPU time,
+#: not wall time, so that other work on a shared machine cannot fail the test
+#: (under a load of 5 on 2 cores, 16 CPU seconds took 33 to 200 wall seconds).
 HANG_GUARD = 60.0
 
 ARTICLE = PAGES / "wire_service.html"
@@ -297,10 +299,10 @@ def test_gzip_compressed_non_utf8_page_is_decoded_after_decompressing():
 def test_gzip_bomb_over_the_default_limit_is_refused_quickly():
     bomb = gzip.compress(b"<p>" + b"A" * (DEFAULT_MAX_BYTES + 1000) + b"</p>", compresslevel=1)
     assert len(bomb) < DEFAULT_MAX_BYTES // 100  # a small file that inflates past the limit
-    start = time.monotonic()
+    start = time.process_time()
     with pytest.raises(InputTooLargeError) as err:
         declutter(bomb)
-    assert time.monotonic() - start < HANG_GUARD
+    assert time.process_time() - start < HANG_GUARD
     assert "max_bytes" in str(err.value)
 
 
@@ -419,9 +421,9 @@ def test_a_page_of_20_mb_finishes_and_keeps_every_paragraph():
             + "".join(paragraph.format(i) for i in range(count))
             + "</article></body></html>").encode()
     assert len(html) > 20_000_000
-    start = time.monotonic()
+    start = time.process_time()
     result = declutter(html)
-    assert time.monotonic() - start < HANG_GUARD
+    assert time.process_time() - start < HANG_GUARD
     assert len(result.lines) == count  # nothing dropped on the way
     assert result.lines[0].text == f"{long_prose} Paragraph number 0."
     assert result.lines[-1].text == f"{long_prose} Paragraph number {count - 1}."
@@ -430,10 +432,10 @@ def test_a_page_of_20_mb_finishes_and_keeps_every_paragraph():
 @pytest.mark.parametrize("as_str", [False, True], ids=["bytes", "str"])
 def test_a_page_over_max_bytes_is_refused_without_processing(as_str):
     data = b"<p>" + b"a" * (DEFAULT_MAX_BYTES + 1) + b"</p>"
-    start = time.monotonic()
+    start = time.process_time()
     with pytest.raises(InputTooLargeError) as err:
         declutter(data.decode() if as_str else data)
-    assert time.monotonic() - start < 5
+    assert time.process_time() - start < 5
     assert "max_bytes" in str(err.value)
 
 
@@ -499,14 +501,14 @@ def test_nesting_100000_deep_loses_no_text(tag):
     html = ("<html><body><p>Intro paragraph before the nest.</p>"
             + f"<{tag}>" * DEPTH + "Deep text at the bottom." + f"</{tag}>" * DEPTH
             + "<p>Closing paragraph after the nest.</p></body></html>")
-    start = time.monotonic()
+    start = time.process_time()
     try:
         result = declutter(html)
     except InputError as exc:
         assert "nest" in str(exc) or "deep" in str(exc), exc
         return
     finally:
-        assert time.monotonic() - start < HANG_GUARD
+        assert time.process_time() - start < HANG_GUARD
     got = " ".join(line_texts(result))
     for text in ("Intro paragraph before the nest.", "Deep text at the bottom.",
                  "Closing paragraph after the nest."):
@@ -515,13 +517,13 @@ def test_nesting_100000_deep_loses_no_text(tag):
 
 def test_nesting_100000_unclosed_elements_loses_no_text():
     html = "<html><body>" + "<div><p>word " * DEPTH + "The end of the page."
-    start = time.monotonic()
+    start = time.process_time()
     try:
         result = declutter(html)
     except InputError:
         return
     finally:
-        assert time.monotonic() - start < HANG_GUARD
+        assert time.process_time() - start < HANG_GUARD
     texts = line_texts(result)
     assert "The end of the page." in " ".join(texts)
     assert sum(t.count("word") for t in texts) == DEPTH
@@ -554,9 +556,9 @@ LONG = 10_000_000
 def test_a_10_mb_line_without_spaces_is_kept_whole(kind):
     word = "x" * LONG
     data = f"<html><body><p>{word}</p></body></html>" if kind == "html" else word
-    start = time.monotonic()
+    start = time.process_time()
     result = declutter(data.encode(), kind=kind)
-    assert time.monotonic() - start < HANG_GUARD
+    assert time.process_time() - start < HANG_GUARD
     assert [len(t) for t in line_texts(result)] == [LONG]
     assert result.lines[0].text == word
 
@@ -569,9 +571,9 @@ def test_200000_links_finish_and_keep_every_line():
                     for i in range(200_000))
     html = (f"<html><body><article><h1>Headline</h1><p>{PROSE}</p></article>"
             f'<ul class="related">{links}</ul></body></html>')
-    start = time.monotonic()
+    start = time.process_time()
     result = declutter(html)
-    assert time.monotonic() - start < HANG_GUARD
+    assert time.process_time() - start < HANG_GUARD
     texts = line_texts(result)
     assert len(texts) == 200_002
     assert PROSE in texts
@@ -831,9 +833,9 @@ BILLION_LAUGHS = (
 @pytest.mark.parametrize("engine", ["model", "trafilatura"])
 @pytest.mark.parametrize("kind", ["auto", "html"])
 def test_billion_laughs_is_not_expanded(engine, kind):
-    start = time.monotonic()
+    start = time.process_time()
     result = declutter(BILLION_LAUGHS.encode(), kind=kind, engine=engine)
-    assert time.monotonic() - start < 10
+    assert time.process_time() - start < 10
     assert "lollol" not in result.text
     assert sum(len(t) for t in line_texts(result)) < 10_000
 
