@@ -2,7 +2,8 @@
 
 ``read_inputs`` turns command-line style inputs into a stream of Pages;
 ``declutter_many`` turns any stream of pages into PageRecords, one per page,
-in input order, on worker processes, never raising for a bad page.
+in input order, on worker processes, never raising for a bad page;
+``remember_sites`` applies site memory (``sitememory.py``) to a stream of records.
 """
 
 from __future__ import annotations
@@ -12,15 +13,17 @@ import gzip
 import json
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
+import tempfile
 import threading
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain, islice
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -34,6 +37,7 @@ from .engines import Engine
 from .errors import BoilerplateError
 from .model import load_model
 from .segment import DEFAULT_MAX_BYTES, Kind
+from .sitememory import NO_SITE, SiteCounts, SiteRule, relabel, site_of
 
 __all__ = [
     "INPUT_SUFFIXES",
@@ -41,6 +45,8 @@ __all__ = [
     "PageRecord",
     "declutter_many",
     "read_inputs",
+    "remember_sites",
+    "site_key",
 ]
 
 #: Files a folder contributes (matched case-insensitively); a file named
@@ -71,12 +77,22 @@ _WORKER_PRELOAD = ("boilerplate.batch", "sklearn.ensemble", "sklearn.pipeline")
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """One input page (its data and URL), or the error that kept it from being read."""
+    """One input page (its data and URL), or the error that kept it from being read.
+
+    ``site`` is the page's site for site memory when it has no URL (read_inputs:
+    the folder of a page file, the WARC or JSON Lines file of a record).
+    """
 
     source: str
     data: str | bytes | None = None
     url: str | None = None
     error: str | None = None
+    site: str | None = None
+
+
+def site_key(page: Page) -> str:
+    """The site a page counts for in site memory: its URL's, else its fallback, else NO_SITE."""
+    return site_of(page.url) or page.site or NO_SITE
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +110,8 @@ class PageRecord:
     lines: tuple[LineResult, ...] | None = None
     warnings: tuple[str, ...] = ()
     error: str | None = None
+    #: The site the page was compared with (only with site memory).
+    site: str | None = None
 
     @property
     def status(self) -> str:
@@ -103,7 +121,7 @@ class PageRecord:
         return "ok" if self.text else "empty"
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON record: the page's fields (lines only when kept), or source, url and error."""
+        """The JSON record: the page's fields (site and lines when set), or source, url and error."""
         if self.error is not None:
             return {"source": self.source, "url": self.url, "error": self.error}
         record: dict[str, Any] = {
@@ -111,6 +129,8 @@ class PageRecord:
             "date": self.date, "engine": self.engine, "model_version": self.model_version,
             "kind": self.kind,
         }
+        if self.site is not None:
+            record["site"] = self.site
         if self.lines is not None:
             record["lines"] = [line_dict(line) for line in self.lines]
         return record
@@ -155,11 +175,15 @@ def declutter_many(
     model: str | Path | None = None,
     max_bytes: int | None = DEFAULT_MAX_BYTES,
     lines: bool = False,
+    site_memory: bool | SiteRule = False,
+    on_record: Callable[[PageRecord], None] | None = None,
 ) -> Iterator[PageRecord]:
     """Declutter a stream of pages on worker processes; one record per page, in order.
 
     Pages are read lazily and at most a few per worker are in flight, so a
-    stream of any length runs in flat memory. With more than one job and
+    stream of any length runs in flat memory. (With ``site_memory`` every
+    page is processed before the first record comes out: see
+    ``remember_sites``.) With more than one job and
     more than one page the work runs in worker processes started by a fork
     server (spawn where there is none): a script that calls this needs the
     usual ``if __name__ == "__main__":`` guard. Each worker runs on one
@@ -172,6 +196,13 @@ def declutter_many(
         jobs: worker processes (default: the CPU count); 1 runs in this process.
         engine, kind, threshold, model, max_bytes: as for ``declutter``.
         lines: keep every line's decision in the records (``PageRecord.lines``).
+        site_memory: True (or a ``SiteRule``) to drop the content lines that
+            repeat on many pages of the same site (``sitememory.py``). A
+            page's site is its URL's host, else a mapping's ``site`` or the
+            fallback read_inputs gives (the file's folder, the WARC or JSON
+            Lines file). The records then carry ``site``.
+        on_record: called in this process with each record as soon as it is
+            made (before site memory holds it back): for progress displays.
 
     Returns:
         An iterator of PageRecords, one per page, in input order. A page that
@@ -182,14 +213,79 @@ def declutter_many(
         ModelError: when iteration starts, if the model engine's model cannot
             be loaded: once for the batch, not once per page.
     """
-    options = _options(engine, kind, threshold, model, max_bytes, lines)
+    rule = _site_rule(site_memory)
+    options = _options(engine, kind, threshold, model, max_bytes, lines or rule is not None)
     jobs = (os.cpu_count() or 1) if jobs is None else jobs
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, not {jobs}")
     stream = (_as_page(i, page) for i, page in enumerate(pages))
-    if jobs == 1:
-        return _in_process(stream, options)
-    return _pooled(stream, options, jobs)
+    if rule is None:
+        records = _in_process(stream, options) if jobs == 1 else _pooled(stream, options, jobs)
+        return records if on_record is None else _tap(records, on_record)
+    sites: deque[str] = deque()  # every page gives exactly one record, in order
+    stream = _tap(stream, lambda page: sites.append(site_key(page)))
+    records = _in_process(stream, options) if jobs == 1 else _pooled(stream, options, jobs)
+    records = (replace(r, site=sites.popleft()) for r in records)
+    if on_record is not None:
+        records = _tap(records, on_record)
+    return remember_sites(records, rule, lines=lines)
+
+
+def _site_rule(site_memory: bool | SiteRule) -> SiteRule | None:
+    if isinstance(site_memory, SiteRule):
+        return site_memory
+    if not isinstance(site_memory, bool):
+        raise ValueError(f"site_memory is True, False or a SiteRule, not {site_memory!r}")
+    return SiteRule() if site_memory else None
+
+
+def _tap(items: Iterable[Any], call: Callable[[Any], None]) -> Iterator[Any]:
+    for item in items:
+        call(item)
+        yield item
+
+
+def remember_sites(records: Iterable[PageRecord], rule: SiteRule = SiteRule(), *,
+                   lines: bool = False) -> Iterator[PageRecord]:
+    """Site memory over a stream of records made with lines: two passes, order kept.
+
+    Pass one counts every line of every page under the record's ``site``
+    (NO_SITE when None) and writes the records to a temporary file; pass two
+    reads them back in order and applies ``sitememory.relabel``: the lines it
+    drops become boilerplate with their reason, and ``text`` is rebuilt from
+    the content lines. Failed records and records without lines pass through
+    unchanged. Memory holds the line counts, not the pages.
+
+    Args:
+        records: PageRecords with ``lines`` (``declutter_many(..., lines=True)``).
+        rule: the thresholds.
+        lines: keep the lines in the records that come out.
+    """
+    counts = SiteCounts()
+    with tempfile.TemporaryFile(prefix="declutter-sites-") as spool:
+        held = 0
+        for record in records:
+            if record.lines is not None and record.error is None:
+                counts.add(record.site or NO_SITE, (line.text for line in record.lines))
+            pickle.dump(record, spool, protocol=pickle.HIGHEST_PROTOCOL)
+            held += 1
+        spool.seek(0)
+        for _ in range(held):
+            yield _remembered(pickle.load(spool), counts, rule, lines)
+
+
+def _remembered(record: PageRecord, counts: SiteCounts, rule: SiteRule, lines: bool) -> PageRecord:
+    """One record with the site rule applied (and its lines dropped unless wanted)."""
+    if record.lines is None or record.error is not None:
+        return record
+    site = record.site or NO_SITE
+    texts = [line.text for line in record.lines]
+    new = relabel(record.lines, counts.occurrences(site, texts), site=site,
+                  site_pages=counts.pages(site), rule=rule)
+    text = record.text
+    if new is not record.lines:  # relabel returns the very same lines when it drops none
+        text = "\n".join(line.text for line in new if line.is_content)
+    return replace(record, text=text, lines=new if lines else None, site=site)
 
 
 def _options(engine: Engine | str, kind: str, threshold: float | None, model: str | Path | None,
@@ -217,9 +313,11 @@ def _as_page(index: int, item: Any) -> Page:
         source = str(item.get("source") or source)
         data = item["html"] if item.get("html") is not None else item.get("text")
         url = item.get("url") if isinstance(item.get("url"), str) else None
+        site = item.get("site") if isinstance(item.get("site"), str) else None
         if not isinstance(data, str | bytes):
-            return Page(source, url=url, error="the page has no html or text (str or bytes)")
-        return Page(source, data=data, url=url)
+            return Page(source, url=url, error="the page has no html or text (str or bytes)",
+                        site=site)
+        return Page(source, data=data, url=url, site=site)
     return Page(source, error="a page is str, bytes, a (data, url) pair or a mapping, "
                               f"not {type(item).__name__}")
 
@@ -411,7 +509,10 @@ def read_inputs(
     (``*``, ``?``, ``[...]``, ``**``) when no file has that name. WARC files
     give one page per response record with an HTML Content-Type (source
     ``FILE#record-id``); JSON Lines files one page per record with an
-    ``html`` (or ``text``) field and optional ``url`` (source ``FILE:LINENO``).
+    ``html`` (or ``text``) field and optional ``url`` and ``site`` (source
+    ``FILE:LINENO``). Each page's fallback site for site memory (used when it
+    has no URL) is the folder of its file (``dir/``), or the WARC or JSON
+    Lines file it came from (a JSON record's own ``site`` first).
 
     Args:
         inputs: the inputs, as given on the command line.
@@ -502,7 +603,7 @@ def _read_page(path: Path, max_bytes: int | None) -> Page:
             data = f.read(-1 if max_bytes is None else max_bytes + 1)
         if max_bytes is not None and len(data) > max_bytes:
             return Page(str(path), error=f"input is over the {max_bytes:,}-byte limit (max_bytes)")
-        return Page(str(path), data=data)
+        return Page(str(path), data=data, site=os.path.join(str(path.parent), ""))
     except OSError as exc:
         return Page(str(path), error=error_message(exc))
 
@@ -514,13 +615,13 @@ def _read_jsonl(path: Path) -> Iterator[Page]:
         with (gzip.open if path.name.lower().endswith(".gz") else open)(path, "rb") as f:
             for lineno, row in enumerate(f, 1):
                 if row.strip():
-                    yield _jsonl_page(f"{path}:{lineno}", row)
+                    yield _jsonl_page(f"{path}:{lineno}", row, str(path))
     except (OSError, EOFError, zlib.error) as exc:
         yield Page(str(path), error=f"unreadable after line {lineno}: {error_message(exc)}")
 
 
-def _jsonl_page(source: str, row: bytes) -> Page:
-    """The page of one JSON Lines record."""
+def _jsonl_page(source: str, row: bytes, file: str) -> Page:
+    """The page of one JSON Lines record (its fallback site: its ``site`` field, else the file)."""
     try:
         record = json.loads(row)
     except ValueError as exc:
@@ -531,7 +632,8 @@ def _jsonl_page(source: str, row: bytes) -> Page:
     url = record.get("url") if isinstance(record.get("url"), str) else None
     if not isinstance(data, str):
         return Page(source, url=url, error="the record has no html or text field (a string)")
-    return Page(source, data=data, url=url)
+    site = record.get("site") if isinstance(record.get("site"), str) and record["site"] else file
+    return Page(source, data=data, url=url, site=site)
 
 
 def _read_warc(path: Path, max_bytes: int | None,
@@ -594,4 +696,4 @@ def _warc_page(path: Path, record: Any, max_bytes: int | None) -> Page:
     record.raw_stream.read()  # what the decoders left (chunked trailer...)
     if getattr(record.raw_stream, "limit", 0) > 0:  # warcio reads a cut gzip member silently
         return Page(source, url=url, error="truncated WARC record")
-    return Page(source, data=body, url=url)
+    return Page(source, data=body, url=url, site=str(path))

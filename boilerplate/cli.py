@@ -28,6 +28,7 @@ from .batch import (
 from .engines import Engine
 from .errors import BoilerplateError
 from .segment import DEFAULT_MAX_BYTES
+from .sitememory import MIN_PAGES, SiteRule
 
 __all__ = ["app", "main"]
 
@@ -81,8 +82,9 @@ def run(
     fmt: Annotated[OutputFormat, typer.Option(
         "--format", "-f", help="text: the body; markdown: title + paragraphs; json: one "
         "object per page (a list for several); jsonl: one record per page (source, url, "
-        "text, title, date, engine, model_version, kind; or source, url, error); lines: one "
-        "record per line (text, label, score, reason), the schema of our fixture labels.")
+        "text, title, date, engine, model_version, kind, and site with --site-memory; or "
+        "source, url, error); lines: one record per line (text, label, score, reason), the "
+        "schema of our fixture labels.")
     ] = OutputFormat.TEXT,
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", help="Write to this file instead of standard output.",
@@ -93,6 +95,13 @@ def run(
     jobs: Annotated[Optional[int], typer.Option(
         "--jobs", "-j", min=1, help="Worker processes; 1 runs in this process.",
         show_default="CPU count")] = None,
+    site_memory: Annotated[bool, typer.Option(
+        "--site-memory", help="Also drop content lines that repeat on many pages of the same "
+        "site (site: the URL's host, else the input's folder or WARC/JSON Lines file). Every "
+        "page is processed before the first is written.")] = False,
+    site_min_pages: Annotated[int, typer.Option(
+        min=2, help="With --site-memory, the pages of a site a line must repeat on.")
+    ] = MIN_PAGES,
     engine: Annotated[Engine, typer.Option(help="model (ours) or trafilatura (baseline).")] = Engine.MODEL,
     kind: Annotated[InputKind, typer.Option(help="Input kind; auto detects HTML.")] = InputKind.AUTO,
     threshold: Annotated[Optional[float], typer.Option(
@@ -114,12 +123,15 @@ def run(
     """
     stream = _open_output(output, inputs)
     try:
-        records = declutter_many(
-            read_inputs(inputs, max_bytes=max_bytes, exclude=output, on_note=_note),
-            jobs=jobs, engine=engine, kind=kind.value, threshold=threshold, model=model,
-            max_bytes=max_bytes, lines=lines or fmt in (OutputFormat.JSON, OutputFormat.LINES),
-        )
-        counts = _write(records, fmt, stream, show_progress=_progress_wanted(output))
+        with _progress(_progress_wanted(output)) as advance:
+            records = declutter_many(
+                read_inputs(inputs, max_bytes=max_bytes, exclude=output, on_note=_note),
+                jobs=jobs, engine=engine, kind=kind.value, threshold=threshold, model=model,
+                max_bytes=max_bytes, lines=lines or fmt in (OutputFormat.JSON, OutputFormat.LINES),
+                site_memory=SiteRule(min_pages=site_min_pages) if site_memory else False,
+                on_record=advance,
+            )
+            counts = _write(records, fmt, stream)
     except BoilerplateError as exc:  # the model cannot load: no page can be done
         typer.echo(f"declutter: {error_message(exc)}", err=True)
         raise typer.Exit(EXIT_FAILED) from None
@@ -171,18 +183,15 @@ def _progress_wanted(output: Path | None) -> bool:
     return sys.stderr.isatty() and (output is not None or not sys.stdout.isatty())
 
 
-def _write(records: Iterator[PageRecord], fmt: OutputFormat, stream: TextIO, *,
-           show_progress: bool) -> Counter[str]:
+def _write(records: Iterator[PageRecord], fmt: OutputFormat, stream: TextIO) -> Counter[str]:
     """Write every record in the format, report problems on stderr; count the outcomes."""
     head = list(islice(records, 2))  # whether there are several pages decides the layout
     writer = _Writer(fmt, stream, many=len(head) > 1)
     counts: Counter[str] = Counter()
-    with _progress(show_progress) as advance:
-        for record in chain(head, records):
-            counts[record.status] += 1
-            _report(record)
-            writer.page(record)
-            advance(counts)
+    for record in chain(head, records):
+        counts[record.status] += 1
+        _report(record)
+        writer.page(record)
     writer.close()
     return counts
 
@@ -258,10 +267,14 @@ class _Writer:
 
 
 @contextlib.contextmanager
-def _progress(enabled: bool) -> Iterator[Callable[[Counter[str]], None]]:
-    """A progress display on stderr (pages done, failed, elapsed), or a no-op."""
+def _progress(enabled: bool) -> Iterator[Callable[[PageRecord], None]]:
+    """A progress display on stderr (pages done, failed, elapsed), or a no-op.
+
+    It advances as pages are processed (``declutter_many``'s on_record), so
+    with --site-memory it shows the first pass too.
+    """
     if not enabled:
-        yield lambda counts: None
+        yield lambda record: None
         return
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -270,8 +283,14 @@ def _progress(enabled: bool) -> Iterator[Callable[[Counter[str]], None]]:
                TextColumn("{task.fields[failed]} failed"), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("declutter", total=None, failed=0)
-        yield lambda counts: progress.update(task, completed=sum(counts.values()),
-                                             failed=counts["failed"])
+        failed = 0
+
+        def advance(record: PageRecord) -> None:
+            nonlocal failed
+            failed += record.error is not None
+            progress.update(task, advance=1, failed=failed)
+
+        yield advance
 
 
 def main() -> None:

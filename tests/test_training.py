@@ -80,3 +80,19 @@ def test_training_is_deterministic(tmp_path):
         assert meta["feature_version"] and meta["training_data"]["fixtures"]["pages"] >= 10
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]
+
+
+def test_benchmark_sections_replace_only_their_own_part(tmp_path):
+    from training.docs import replace_section
+
+    path = tmp_path / "docs" / "benchmarks.md"
+    a = ("<!-- a:begin -->", "<!-- a:end -->")
+    b = ("<!-- b:begin -->", "<!-- b:end -->")
+    replace_section(path, f"{a[0]}\nfirst A\n{a[1]}\n", *a)
+    replace_section(path, f"{b[0]}\nfirst B\n{b[1]}\n", *b)
+    replace_section(path, f"{a[0]}\nsecond A\n{a[1]}\n", *a)
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# Benchmarks\n")
+    assert "second A" in text and "first A" not in text and "first B" in text
+    assert text.index("second A") < text.index("first B")  # a section keeps its place
+    assert text.count(a[0]) == text.count(a[1]) == text.count(b[0]) == 1

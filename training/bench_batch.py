@@ -31,6 +31,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from training.docs import replace_section
+
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- bench_batch.py:begin -->", "<!-- bench_batch.py:end -->"
@@ -356,16 +358,7 @@ def memory_table(run: Run, samples: list[Sample]) -> list[str]:
 
 def write_docs(section: str, path: Path = DOCS) -> None:
     """Put the section between the markers of docs/benchmarks.md, keeping the rest."""
-    block = f"{BEGIN}\n{section}{END}\n"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1].lstrip("\n")
-        text = head + block + (("\n" + tail) if tail else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    replace_section(path, f"{BEGIN}\n{section}{END}\n", BEGIN, END)
 
 
 def _model_version(model: str | None) -> str:

@@ -49,6 +49,7 @@ from boilerplate.segment import from_text
 from training import corpus as _corpus_module
 from training import labelled as _labelled_module
 from training import train as _train_module
+from training.docs import replace_section
 from training.corpus import TRAIN_DATASETS, Featurized, Page, featurize_page, iter_dataset
 from training.labelled import iter_labelled
 from training.metrics import Score, article_score, normalise, page_pr, snippet_rates
@@ -709,14 +710,7 @@ def render_section(report: Report) -> str:
 
 def write_section(path: Path, section: str) -> None:
     """Replace this script's section of ``path`` (or append it; create the file if needed)."""
-    old = path.read_text(encoding="utf-8") if path.is_file() else "# Benchmarks\n"
-    start, end = old.find(BEGIN), old.find(END)
-    if start != -1 and end > start:
-        new = old[:start] + section.rstrip("\n") + old[end + len(END):]
-    else:
-        new = old.rstrip("\n") + "\n\n" + section
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(new, encoding="utf-8")
+    replace_section(path, section, BEGIN, END)
 
 
 # ---------------------------------------------------------------- main

@@ -1,4 +1,4 @@
-"""A Scrapy item pipeline that fills an item's article text from its HTML.
+"""Scrapy: fill an item's article text from its HTML, or from the response it was scraped from.
 
 Enable it in the project settings::
 
@@ -11,21 +11,29 @@ Enable it in the project settings::
     DECLUTTER_THRESHOLD = None           # the model's own threshold
     DECLUTTER_MODEL = None               # a model file you trained; default: shipped
 
-Items without the HTML field pass through unchanged; a page that cannot be
-processed gets an empty article and the error message in the error field, so
-one bad page never stops a crawl.
+Items without the HTML field pass through the pipeline unchanged. For items
+that carry no HTML of their own, add the spider middleware too: it fills the
+article of each item a callback yields from the body of the response the
+callback parsed (same settings), so the HTML never has to travel in the item::
+
+    SPIDER_MIDDLEWARES = {"boilerplate.integrations.scrapy.DeclutterSpiderMiddleware": 800}
+
+A page that cannot be processed gets an empty article and the error message
+in the error field, so one bad page never stops a crawl. The model loads once
+per process, on the first page.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
-from itemadapter import ItemAdapter
+from itemadapter import ItemAdapter, is_item
 
 from ..api import declutter
 from ..errors import BoilerplateError
 
-__all__ = ["DeclutterPipeline"]
+__all__ = ["DeclutterPipeline", "DeclutterSpiderMiddleware"]
 
 
 class DeclutterPipeline:
@@ -64,12 +72,56 @@ class DeclutterPipeline:
         html = adapter.get(self.html_field)
         if html is None:
             return item
+        self.fill(adapter, html, adapter.get(self.url_field))
+        return item
+
+    def fill(self, adapter: ItemAdapter, html: str | bytes, url: str | None) -> None:
+        """Set the article (or the error) of one item from a page."""
         try:
-            result = declutter(html, url=adapter.get(self.url_field), kind="html",
-                               engine=self.engine, threshold=self.threshold, model=self.model)
+            result = declutter(html, url=url, kind="html", engine=self.engine,
+                               threshold=self.threshold, model=self.model)
         except (BoilerplateError, TypeError) as exc:
             adapter[self.text_field] = ""
             adapter[self.error_field] = str(exc)
-            return item
+            return
         adapter[self.text_field] = result.text
-        return item
+
+
+class DeclutterSpiderMiddleware:
+    """Scrapy spider middleware: the article of items without HTML, from the response body.
+
+    Items that already have an article, or their own HTML (left to the
+    pipeline), are passed on untouched; so are requests.
+    """
+
+    def __init__(self, pipeline: DeclutterPipeline) -> None:
+        self.pipeline = pipeline
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> DeclutterSpiderMiddleware:
+        """Build the middleware from the crawler's DECLUTTER_* settings."""
+        return cls(DeclutterPipeline.from_crawler(crawler))
+
+    def process_spider_output(self, response: Any, result: Iterable[Any],
+                              spider: Any = None) -> Iterator[Any]:
+        """Fill the items a callback yields (synchronous callbacks)."""
+        for obj in result:
+            yield self._filled(response, obj)
+
+    async def process_spider_output_async(self, response: Any, result: AsyncIterator[Any],
+                                          spider: Any = None) -> AsyncIterator[Any]:
+        """Fill the items a callback yields (asynchronous callbacks)."""
+        async for obj in result:
+            yield self._filled(response, obj)
+
+    def _filled(self, response: Any, obj: Any) -> Any:
+        if not is_item(obj):
+            return obj
+        adapter = ItemAdapter(obj)
+        p = self.pipeline
+        if adapter.get(p.html_field) is not None or adapter.get(p.text_field) is not None:
+            return obj
+        if not isinstance(obj, dict) and p.text_field not in adapter.field_names():
+            return obj  # an item class that declares no article field
+        p.fill(adapter, response.body, response.url)
+        return obj
