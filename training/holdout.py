@@ -149,17 +149,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         "## Datasets held out whole",
         f"Generated on {datetime.date.today().isoformat()} by `{command}` "
         f"({time.perf_counter() - started:.0f} s, {WORKERS} worker processes).",
-        f"- model: `{model.version}` ({args.model}), threshold {model.threshold}, trained by "
-        f"`{model.metadata.get('command', '?')}`: on {', '.join(sorted(trained_on))}; "
-        f"never on {', '.join(args.datasets)}",
-        f"- trafilatura {version('trafilatura')} with boilerplate.engines.TRAFILATURA_OPTIONS, "
-        f"and again with favor_precision=True; code: commit {_git_commit()}",
-        "- Shingle metric (training/metrics.py); *text mode*: the page flattened to its visible "
-        "text one line per block, then filtered by the model with kind=\"text\"; *keep all lines* "
-        "is that flattened text unfiltered. The interval is a paired bootstrap over pages.",
-        f"- median CPU per page in the workers: model {model_ms:.1f} ms, trafilatura "
-        f"{traf_ms:.1f} ms (ratio {traf_ms / model_ms:.2f}x; see the Speed sections for the "
-        "controlled timing)",
+        "\n".join([
+            f"- model: `{model.version}` ({args.model}), threshold {model.threshold}, trained by "
+            f"`{model.metadata.get('command', '?')}`: on {', '.join(sorted(trained_on))}; "
+            f"never on {', '.join(args.datasets)}",
+            f"- trafilatura {version('trafilatura')} with boilerplate.engines.TRAFILATURA_OPTIONS, "
+            f"and again with favor_precision=True; code: commit {_git_commit()}",
+            "- Shingle metric (training/metrics.py); *text mode*: the page flattened to its visible "
+            "text one line per block, then filtered by the model with kind=\"text\"; *keep all lines* "
+            "is that flattened text unfiltered. The interval is a paired bootstrap over pages.",
+            f"- median CPU per page in the workers: model {model_ms:.1f} ms, trafilatura "
+            f"{traf_ms:.1f} ms (ratio {traf_ms / model_ms:.2f}x; see the Speed sections for the "
+            "controlled timing)",
+        ]),
         table(rows),
         END,
     ]) + "\n"
