@@ -72,7 +72,7 @@ _GLOB_CHARS = frozenset("*?[")
 #: OpenMP threads per worker process (see _init_worker).
 WORKER_THREADS = 1
 #: Imported once by the fork server, before it forks workers (see _mp_context).
-_WORKER_PRELOAD = ("boilerplate.batch", "sklearn.ensemble", "sklearn.pipeline")
+_WORKER_PRELOAD = ("boilerplate.batch",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,7 +377,7 @@ def _init_worker(options: _Options, lifeline: Connection) -> None:
     threading.Thread(target=_exit_with_parent, args=(lifeline,), daemon=True).start()
     # The workers are the parallelism: native thread pools in each (OpenMP,
     # BLAS) would only oversubscribe the cores. Model.content_proba already
-    # predicts on one OpenMP thread; this holds for anything else too.
+    # predicts with numpy trees; this holds for anything else too.
     threadpool_limits(limits=WORKER_THREADS)
     try:
         _check_model(options)

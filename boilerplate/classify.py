@@ -46,12 +46,16 @@ def decide(proba: np.ndarray, X: np.ndarray, doc: Document, *, threshold: float)
     """Label each line content when its probability reaches the threshold.
 
     Date-only lines are never body (they are exposed as ``Extraction.date``);
-    an empty result on a page that has a dense text run is rescued.
+    in text mode, caption-like lines need CAPTION_MIN_SCORE (except at
+    threshold 0, which keeps every line but date lines, so that filtering the
+    output again gives the same output); an empty result on a page that has a
+    dense text run is rescued.
     """
     keep = proba >= threshold
     date_only = X[:, _F["date_only"]] > 0
     keep &= ~date_only
-    keep &= ~_caption_like(proba, X)
+    if threshold > 0:  # threshold 0 asks for every line: no score-based rule then
+        keep &= ~_caption_like(proba, X)
     rescued = np.zeros_like(keep)
     chars = np.fromiter((len(l.text) for l in doc.lines), dtype=np.int64, count=len(doc.lines))
     if chars[keep].sum() < RESCUE_MIN_CHARS:
@@ -59,12 +63,22 @@ def decide(proba: np.ndarray, X: np.ndarray, doc: Document, *, threshold: float)
         if chars[region].sum() >= RESCUE_MIN_CHARS:
             rescued = region & ~keep
             keep = keep | region
-    labels = tuple(Label.CONTENT if k else Label.BOILERPLATE for k in keep)
-    reasons = tuple(
-        _reason(X[i], float(proba[i]), bool(keep[i]), bool(rescued[i]), bool(date_only[i]))
-        for i in range(len(keep))
-    )
-    return Decision(labels=labels, reasons=reasons)
+    keep_list = keep.tolist()
+    labels = tuple(Label.CONTENT if k else Label.BOILERPLATE for k in keep_list)
+    scores = proba.tolist()
+    reasons = [
+        f"kept: densest text region of an otherwise empty page (score {p:.2f})" if r
+        else f"kept: score {p:.2f}" if k else "dropped: date/time line" if d else ""
+        for p, k, r, d in zip(scores, keep_list, rescued.tolist(), date_only.tolist())
+    ]
+    # The other dropped lines get a cue from a few columns: read as Python
+    # lists, not numpy scalars (a numpy scalar access costs more than the
+    # rest of _reason), and for those lines only.
+    dropped = np.flatnonzero(~keep & ~date_only)
+    rows = X[np.ix_(dropped, _REASON_COLUMNS)].tolist()
+    for i, row in zip(dropped.tolist(), rows):
+        reasons[i] = _reason(row, scores[i], False, False, False)
+    return Decision(labels=labels, reasons=tuple(reasons))
 
 
 _HINT_REASONS = (
@@ -86,27 +100,38 @@ _HINT_REASONS = (
 )
 
 
-def _reason(row: np.ndarray, p: float, kept: bool, rescued: bool, date_only: bool) -> str:
-    """A short human-readable cue for the decision (the strongest visible one)."""
+#: Columns _reason reads, in this order (see _R_* below).
+_REASON_COLUMNS = [_F[name] for name in ("mode_text", "ends_sentence", "link_density", "bullet_only",
+                                         "dup_count", "boiler_words", "log_chars")]
+_REASON_COLUMNS += [_F[name] for name, _ in _HINT_REASONS]
+_R_MODE_TEXT, _R_ENDS_SENTENCE, _R_LINK, _R_BULLET, _R_DUP, _R_BOILER, _R_LOG_CHARS = range(7)
+_R_HINTS = tuple(enumerate((text for _, text in _HINT_REASONS), start=7))
+
+
+def _reason(row: list[float], p: float, kept: bool, rescued: bool, date_only: bool) -> str:
+    """A short human-readable cue for the decision (the strongest visible one).
+
+    ``row`` holds the line's values of ``_REASON_COLUMNS``.
+    """
     if rescued:
         return f"kept: densest text region of an otherwise empty page (score {p:.2f})"
     if kept:
         return f"kept: score {p:.2f}"
     if date_only:
         return "dropped: date/time line"
-    if row[_F["mode_text"]] > 0 and row[_F["ends_sentence"]] == 0 and p >= 0.3:
+    if row[_R_MODE_TEXT] > 0 and row[_R_ENDS_SENTENCE] == 0 and p >= 0.3:
         return f"dropped: reads like a caption (no sentence ending; score {p:.2f})"
-    cues = [text for name, text in _HINT_REASONS if row[_F[name]] > 0]
-    if row[_F["link_density"]] >= 0.5:
-        cues.insert(0, f"mostly link text ({row[_F['link_density']]:.0%})")
-    if row[_F["bullet_only"]] > 0:
+    cues = [text for i, text in _R_HINTS if row[i] > 0]
+    if row[_R_LINK] >= 0.5:
+        cues.insert(0, f"mostly link text ({row[_R_LINK]:.0%})")
+    if row[_R_BULLET] > 0:
         cues.insert(0, "list bullet or separator")
-    if row[_F["dup_count"]] > 0:
+    if row[_R_DUP] > 0:
         cues.append("text repeated on the page")
-    if row[_F["boiler_words"]] > 0:
+    if row[_R_BOILER] > 0:
         cues.append("boilerplate wording")
-    if not cues and row[_F["ends_sentence"]] == 0:
-        cues.append("short line without a sentence ending" if row[_F["log_chars"]] < 4.4
+    if not cues and row[_R_ENDS_SENTENCE] == 0:
+        cues.append("short line without a sentence ending" if row[_R_LOG_CHARS] < 4.4
                     else "no sentence ending")
     cue = "; ".join(cues[:2]) if cues else "unlike article prose"
     return f"dropped: {cue} (score {p:.2f})"

@@ -48,8 +48,9 @@ def run_model(doc: Document, model: Model, *, threshold: float | None = None) ->
     proba = model.content_proba(X, groups)
     decision = decide(proba, X, doc, threshold=model.threshold if threshold is None else threshold)
     results = tuple(
-        LineResult(text=line.text, label=label, score=round(float(p), 4), reason=reason)
-        for line, label, p, reason in zip(doc.lines, decision.labels, proba, decision.reasons)
+        LineResult(text=line.text, label=label, score=round(p, 4), reason=reason)
+        for line, label, p, reason in zip(doc.lines, decision.labels, proba.tolist(),
+                                          decision.reasons)
     )
     body = "\n".join(r.text for r in results if r.label is Label.CONTENT)
     return Extraction(

@@ -33,6 +33,25 @@ _TAG_GROUPS = {
 _GROUP_NAMES = ("p", "div", "li", "h1", "h2_6", "td", "quote", "pre", "dl", "caption",
                 "control", "section", "other")
 
+
+def _first_chars(alternation: str) -> str:
+    """The first character of each top-level alternative of a regex (literal ones only)."""
+    firsts, depth, start = set(), 0, True
+    for ch in alternation:
+        if start:
+            if not ch.isalnum() and ch not in "©":
+                raise ValueError(f"alternative starting with {ch!r} is not a literal")
+            firsts.add(ch)
+            start = False
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            start = True
+    return "".join(sorted(firsts))
+
+
 # Text-shape regexes run once over the whole page (lines joined by "\n", in
 # MULTILINE mode), not once per line: per-line calls cost more than the scan.
 _SENT_END = re.compile(r"[.!?。！？…](?:[\"'”’»)\]]*)(?=\s|$)", re.M)
@@ -52,21 +71,51 @@ _MONTHS = (
     r"août|septembre|octobre|novembre|décembre"
 )
 #: Every alternative holds a digit, so only lines with digits are searched.
-_DATE = re.compile(
+#: What a date looks like: the reference for the two regexes below (tests compare them).
+_DATE_PATTERN = (
     rf"\b\d{{1,2}}:\d{{2}}\b|\b\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}\b|"
     rf"\b\d{{1,2}}[-/.]\d{{1,2}}[-/.]\d{{2,4}}\b|\b(?:{_MONTHS})\.? +\d{{1,2}}\b|"
     rf"\b\d{{1,2}}\.? *(?:{_MONTHS})\b|\d+ *(?:min(?:ute)?s?|hours?|hrs?|days?) +ago|"
     rf"\d{{4}}年\d{{1,2}}月|\d{{1,2}}月\d{{1,2}}日|\d{{1,2}}時"
 )
-#: Matched against lower-cased text (re.IGNORECASE is four times slower).
-_BOILER_WORDS = re.compile(
-    r"\b(?:share|tweet|subscribe|subscription|sign (?:in|up)|log ?in|register|read more|"
+# re.search(_DATE_PATTERN, window) is None exactly when both of these find nothing in the
+# window, and they are ten times faster: every alternative that starts with a
+# digit sits behind one leading \d (a fast scan to the digits; "\b" before a
+# digit is "(?<!\w)"), and the one that starts with a month name needs a
+# space followed by a digit. tests/test_speed_equivalence.py checks the equivalence.
+_DATE_FROM_DIGIT = re.compile(
+    r"\d(?:(?<!\w\d)\d?:\d{2}\b|(?<!\w\d)\d{3}[-/.]\d{1,2}[-/.]\d{1,2}\b|"
+    r"(?<!\w\d)\d?[-/.]\d{1,2}[-/.]\d{2,4}\b|"
+    rf"(?<!\w\d)\d?\.? *(?:{_MONTHS})\b|\d* *(?:min(?:ute)?s?|hours?|hrs?|days?) +ago|"
+    r"\d{3}年\d{1,2}月|\d?月\d{1,2}日|\d?時)"
+)
+_DATE_FROM_MONTH = re.compile(rf"\b(?:{_MONTHS})\.? +\d{{1,2}}\b")
+_SPACE_DIGIT = re.compile(r" \d")
+
+
+def _has_date(lower: str, start: int, end: int) -> bool:
+    """``re.compile(_DATE_PATTERN).search(lower, start, end) is not None``, faster."""
+    return (_DATE_FROM_DIGIT.search(lower, start, end) is not None
+            or (_SPACE_DIGIT.search(lower, start, end) is not None
+                and _DATE_FROM_MONTH.search(lower, start, end) is not None))
+
+
+_BOILER_TERMS = (
+    r"share|tweet|subscribe|subscription|sign (?:in|up)|log ?in|register|read more|"
     r"advertisement|advertising|cookies?|copyright|all rights reserved|follow us|"
     r"newsletter|comments?|reply|related|popular|ranking|most read|click here|"
     r"terms of (?:use|service)|privacy|contact us|about us|sponsored|recommended|"
     r"trending|photo|image|credit|getty|reuters|afp|editing by|reporting by|"
-    r"continue reading|see also|more from|you may also like|load more|back to top)\b|©|"
-    r"ランキング|関連|広告|記事一覧|シェア|フォロー|相关|推荐|广告|登录|分享"
+    r"continue reading|see also|more from|you may also like|load more|back to top"
+)
+_BOILER_SYMBOLS = r"©|ランキング|関連|広告|記事一覧|シェア|フォロー|相关|推荐|广告|登录|分享"
+#: Boilerplate wording, matched against lower-cased text (re.IGNORECASE is
+#: four times slower): rf"\b(?:{_BOILER_TERMS})\b|{_BOILER_SYMBOLS}", behind a
+#: lookahead for the first letter of some term, which finds the same matches
+#: a fifth faster.
+_BOILER_WORDS = re.compile(
+    rf"(?=[{_first_chars(_BOILER_TERMS + '|' + _BOILER_SYMBOLS)}])"
+    rf"(?:\b(?:{_BOILER_TERMS})\b|{_BOILER_SYMBOLS})"
 )
 #: Code-point ranges for per-character classes, counted with numpy.
 _DIGITS = ((0x30, 0x39), (0x660, 0x669), (0xFF10, 0xFF19))
@@ -83,6 +132,32 @@ _PUNCTS = (
     (0xD7, 0xD7), (0xF7, 0xF7), (0x2010, 0x2027), (0x2030, 0x205E), (0x20A0, 0x20CF),
     (0x2100, 0x214F), (0x2190, 0x23FF), (0x2500, 0x27BF), (0x3000, 0x303F),
     (0xFF01, 0xFF0F), (0xFF1A, 0xFF20), (0xFF3B, 0xFF40), (0xFF5B, 0xFF65),
+)
+
+#: _CAPITALISED's character class, as code-point ranges (for numpy).
+_CAPITALS = ((0x41, 0x5A), (0xC0, 0xD6), (0xD8, 0xDE), (0x410, 0x42F), (0x391, 0x3A9))
+#: Code points beyond the ranges above (all in the BMP) share the last, empty, entry.
+_TABLE_SIZE = 0x10001
+
+
+def _range_table(ranges: tuple[tuple[int, int], ...]) -> np.ndarray:
+    """How many of ``ranges`` hold each code point (uint8, indexed by code point)."""
+    table = np.zeros(_TABLE_SIZE, dtype=np.uint8)
+    for lo, hi in ranges:
+        table[lo:hi + 1] += 1
+    return table
+
+
+#: Per code point, one column per character class, counted per line in one
+#: pass: digits, upper case, letters, CJK, punctuation (how many of the class's
+#: ranges hold the code point), then 0/1 for capitals, the space and colons.
+_CLASS_DIGIT, _CLASS_UPPER, _CLASS_LETTER, _CLASS_CJK, _CLASS_PUNCT, _CLASS_CAPITAL, \
+    _CLASS_SPACE, _CLASS_COLON = range(8)
+_CLASS_TABLE = np.stack(
+    [_range_table(r) for r in (_DIGITS, _UPPERS, _LETTERS, _CJK, _PUNCTS)]
+    + [np.minimum(_range_table(_CAPITALS), 1), _range_table(((0x20, 0x20),)),
+       _range_table(((0x3A, 0x3A), (0xFF1A, 0xFF1A)))],
+    axis=1,
 )
 
 #: A line this short that holds a date is a date line, not prose.
@@ -150,13 +225,37 @@ def _col(name: str) -> int:
     return _INDEX[name]
 
 
+#: Lines per block of _text_shape: its arrays hold a few per character, and
+#: on huge pages they would no longer fit in the CPU cache.
+_TEXT_BLOCK_LINES = 2048
+
+
 def _text_shape(lines: tuple[Line, ...], X: np.ndarray) -> None:
     """Per-line text features: lengths, punctuation, case, bullets, dates.
 
     Lengths are characters, not words, so unspaced scripts (CJK) work.
+    Every feature but ``dup_count`` depends on the line alone, so long pages
+    go by blocks of lines, with the same result: no pattern matches across
+    a line break, and lines hold none (or ``blob.count`` below sees it). The
+    exception is text whose lower-casing changes its length ("İ"): there the
+    lower-case matches are placed by the original positions over the whole
+    page, so it goes in one block.
     """
-    n = len(lines)
     texts = [line.text for line in lines]
+    dups = Counter(texts)
+    n = len(texts)
+    step = _TEXT_BLOCK_LINES
+    if n > step:
+        blob = "\n".join(texts)
+        if len(blob.lower()) != len(blob):
+            step = n
+    for lo in range(0, n, step):
+        _text_block(texts[lo:lo + step], dups, X[lo:lo + step])
+
+
+def _text_block(texts: list[str], dups: Counter[str], X: np.ndarray) -> None:
+    """_text_shape for a block of lines (``dups``: every line of the page, counted)."""
+    n = len(texts)
     blob = "\n".join(texts)
     lower = blob.lower()
     lengths = np.fromiter((len(t) for t in texts), dtype=np.float64, count=n)
@@ -165,32 +264,92 @@ def _text_shape(lines: tuple[Line, ...], X: np.ndarray) -> None:
     # A trailing separator makes every line's reduceat segment non-empty.
     cps = np.frombuffer((blob + "\n").encode("utf-32-le"), dtype=np.uint32)
 
-    def per_line(ranges: tuple[tuple[int, int], ...]) -> np.ndarray:
-        mask = np.zeros(cps.shape, dtype=np.int32)
-        for lo, hi in ranges:
-            mask += (cps >= lo) & (cps <= hi)
-        return np.add.reduceat(mask, starts).astype(np.float64)
+    # Character classes, counted per line in one pass (see _CLASS_TABLE).
+    classes = _CLASS_TABLE.take(np.minimum(cps, _TABLE_SIZE - 1), axis=0)
+    # _CAPITALISED's matches: a capital at the start of the text, after a
+    # newline (its ^ in MULTILINE mode) or after a space.
+    after_break = np.empty(cps.shape, dtype=bool)
+    after_break[0] = True
+    np.equal(cps[:-1], 0x20, out=after_break[1:])
+    after_break[1:] |= cps[:-1] == 0x0A
+    classes[:, _CLASS_CAPITAL] &= after_break.view(np.uint8)
+    # _ENDS_COLON's matches: a colon before a newline (its $) or the end.
+    classes[:-1, _CLASS_COLON] &= (cps[1:] == 0x0A).view(np.uint8)
+    counts = np.add.reduceat(classes, starts, axis=0, dtype=np.int64)
+
+    def per_line(column: int) -> np.ndarray:
+        return counts[:, column].astype(np.float64)
 
     def count(regex: re.Pattern[str], text: str = blob) -> np.ndarray:
         return _count_per_line(regex, text, starts, n)
 
-    words = np.add.reduceat((cps == 0x20).astype(np.int32), starts) + 1.0
-    digits = per_line(_DIGITS)
+    words = counts[:, _CLASS_SPACE] + 1.0
+    digits = per_line(_CLASS_DIGIT)
     date = np.zeros(n, dtype=bool)
-    for i in np.flatnonzero(digits):
-        date[i] = _DATE.search(lower, int(starts[i]), int(starts[i] + chars[i])) is not None
-    dups = Counter(texts)
+    candidates = np.flatnonzero(digits)
+    if len(lower) == len(blob) and candidates.size > 8:
+        # One scan of the block for the digit-led forms (their matches never
+        # hold a line break, so a line has one exactly when a search of its
+        # window finds one); only the other lines with digits need a search.
+        date[:] = count(_DATE_FROM_DIGIT, lower) > 0
+        date &= digits > 0
+        candidates = np.flatnonzero((digits > 0) & ~date)
+        for i in candidates.tolist():
+            start, end = int(starts[i]), int(starts[i] + chars[i])
+            date[i] = (_SPACE_DIGIT.search(lower, start, end) is not None
+                       and _DATE_FROM_MONTH.search(lower, start, end) is not None)
+    else:
+        for i in candidates.tolist():
+            date[i] = _has_date(lower, int(starts[i]), int(starts[i] + chars[i]))
+    capitals = counts[:, _CLASS_CAPITAL]
+    ends_colon = counts[:, _CLASS_COLON] > 0
+    if blob.count("\n") == n - 1:
+        # No line holds a newline of its own, so the patterns anchored with ^
+        # (MULTILINE) can only match at a line's first character: try them
+        # there, on the lines whose first character can start a match.
+        at = starts.tolist()
+        bullet = _matches_at(_BULLET, blob, at, [
+            k for k, t in enumerate(texts) if t[:1] in _BULLET_FIRST or t[:1].isdecimal()], n)
+        bullet_only = _matches_at(_BULLET_ONLY, blob, at,
+                                  [k for k, t in enumerate(texts) if len(t) <= 4], n)
+        quote_start = _matches_at(_QUOTE_START, blob, at,
+                                  [k for k, t in enumerate(texts) if t[:1] in _QUOTE_FIRST], n)
+        if len(lower) == len(blob):  # lower-casing kept every position
+            byline = _matches_at(_BYLINE, lower, at,
+                                 [k for k, s in enumerate(at) if lower[s:s + 1] in _BYLINE_FIRST], n)
+        else:
+            byline = count(_BYLINE, lower) > 0
+    else:
+        bullet, bullet_only = count(_BULLET) > 0, count(_BULLET_ONLY) > 0
+        quote_start, byline = count(_QUOTE_START) > 0, count(_BYLINE, lower) > 0
     columns = (
         np.log1p(chars), np.log1p(words), (chars - words + 1) / words,
-        per_line(_PUNCTS) / chars, count(_SENT_END), count(_ENDS_SENT) > 0,
-        count(_ENDS_COLON) > 0, digits / chars,
-        per_line(_UPPERS) / np.maximum(per_line(_LETTERS), 1), count(_CAPITALISED) / words,
-        count(_BULLET) > 0, count(_BULLET_ONLY) > 0, date, date & (chars < _DATE_LINE_CHARS),
-        per_line(_CJK) / chars, count(_SEPARATORS), count(_BOILER_WORDS, lower),
-        count(_BYLINE, lower) > 0, count(_QUOTE_START) > 0,
+        per_line(_CLASS_PUNCT) / chars, count(_SENT_END), count(_ENDS_SENT) > 0,
+        ends_colon, digits / chars,
+        per_line(_CLASS_UPPER) / np.maximum(per_line(_CLASS_LETTER), 1), capitals / words,
+        bullet, bullet_only, date, date & (chars < _DATE_LINE_CHARS),
+        per_line(_CLASS_CJK) / chars, count(_SEPARATORS), count(_BOILER_WORDS, lower),
+        byline, quote_start,
         np.fromiter((dups[t] - 1 for t in texts), dtype=np.float64, count=n),
     )
     X[:, : len(_TEXT_COLUMNS)] = np.column_stack(columns)
+
+
+#: First characters that can start a _BULLET (besides digits), _QUOTE_START or _BYLINE match.
+_BULLET_FIRST = frozenset("-–—•·*▪►»>◦‣○●■□")
+_QUOTE_FIRST = frozenset("\"“„«'‘「")
+_BYLINE_FIRST = frozenset("bvpda")
+
+
+def _matches_at(regex: re.Pattern[str], text: str, starts: list[int], lines: list[int],
+                n: int) -> np.ndarray:
+    """Whether ``regex`` matches at the start of each of ``lines`` (False for the others)."""
+    out = np.zeros(n, dtype=bool)
+    match = regex.match
+    for k in lines:
+        if match(text, starts[k]) is not None:
+            out[k] = True
+    return out
 
 
 def _count_per_line(regex: re.Pattern[str], text: str, starts: np.ndarray, n: int) -> np.ndarray:
@@ -214,20 +373,27 @@ def _markup(lines: tuple[Line, ...], groups: np.ndarray, X: np.ndarray) -> None:
     linked = Counter(l.path for l, d in zip(lines, density) if d > 0.5)
     X[:, base + 2] = [math.log1p(paths[l.path] - 1) for l in lines]
     X[:, base + 3] = [linked[l.path] / paths[l.path] for l in lines]
-    group_col = {g: _col(f"tag_{g}") for g in _GROUP_NAMES}
-    for i, line in enumerate(lines):
-        X[i, group_col[_TAG_GROUPS.get(line.tag, "other")]] = 1.0
+    X[np.arange(n), [_TAG_GROUP_COL.get(l.tag, _OTHER_GROUP_COL) for l in lines]] = 1.0
     _bits(X, [l.sem for l in lines], SEM, "sem_")
     _bits(X, [l.hints for l in lines], HINTS, "hint_")
     _bits(X, [l.own_hints for l in lines], HINTS, "own_")
     _containers(groups, chars, links, X)
 
 
+#: Column of each tag's group (tags of no group are "other").
+_TAG_GROUP_COL = {tag: _INDEX[f"tag_{group}"] for tag, group in _TAG_GROUPS.items()}
+_OTHER_GROUP_COL = _INDEX["tag_other"]
+
+
 def _bits(X: np.ndarray, values: list[int], names: dict[str, int], prefix: str) -> None:
     """Spread integer bit masks over one binary column per bit."""
     arr = np.asarray(values, dtype=np.int64)
-    for name, bit in names.items():
-        X[:, _col(prefix + name)] = (arr & bit) != 0
+    cols = [_col(prefix + name) for name in names]
+    bits = np.array(list(names.values()), dtype=np.int64)
+    if cols == list(range(cols[0], cols[0] + len(cols))):  # always, as FEATURE_NAMES are built
+        X[:, cols[0]:cols[0] + len(cols)] = (arr[:, None] & bits) != 0
+    else:  # pragma: no cover
+        X[:, cols] = (arr[:, None] & bits) != 0
 
 
 def _containers(groups: np.ndarray, chars: np.ndarray, links: np.ndarray, X: np.ndarray) -> None:
@@ -237,7 +403,7 @@ def _containers(groups: np.ndarray, chars: np.ndarray, links: np.ndarray, X: np.
     own = chars - links
     total = float(own.sum()) or 1.0
     for level in range(ANCESTOR_LEVELS):
-        _, inverse = np.unique(groups[:, level], return_inverse=True)
+        inverse = _group_index(groups[:, level])
         own_sum = np.bincount(inverse, weights=own)[inverse]
         X[:, _col(f"mass_{level + 1}")] = own_sum / total
         if level < _CONTAINER_DETAIL_LEVELS:
@@ -331,13 +497,20 @@ def line_groups(doc: Document) -> np.ndarray:
     Lines without such a key get a unique negative one, so they group alone.
     """
     n = len(doc.lines)
-    G = np.empty((n, ANCESTOR_LEVELS + 1), dtype=np.int64)
+    width = ANCESTOR_LEVELS + 1
     paths: dict[str, int] = {}
+    flat: list[int] = []
+    extend = flat.extend
     for i, line in enumerate(doc.lines):
-        for level in range(ANCESTOR_LEVELS):
-            G[i, level] = line.ancestors[level] if len(line.ancestors) > level else -1 - i
-        G[i, ANCESTOR_LEVELS] = paths.setdefault(line.path, len(paths)) if line.path else -1 - i
-    return G
+        alone = -1 - i
+        ancestors = line.ancestors
+        if len(ancestors) >= ANCESTOR_LEVELS:
+            extend(ancestors[:ANCESTOR_LEVELS])
+        else:
+            extend(ancestors)
+            extend([alone] * (ANCESTOR_LEVELS - len(ancestors)))
+        flat.append(paths.setdefault(line.path, len(paths)) if line.path else alone)
+    return np.fromiter(flat, dtype=np.int64, count=n * width).reshape(n, width)
 
 
 def stage2_features(proba: np.ndarray, X: np.ndarray, groups: np.ndarray) -> np.ndarray:
@@ -377,7 +550,27 @@ def stage2_features(proba: np.ndarray, X: np.ndarray, groups: np.ndarray) -> np.
 
 def _group_mean(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Mean of ``values`` over the lines sharing each line's key."""
-    _, inverse = np.unique(keys, return_inverse=True)
+    inverse = _group_index(keys)
     sums = np.bincount(inverse, weights=values)
     counts = np.bincount(inverse)
     return (sums / counts)[inverse]
+
+
+def _group_index(keys: np.ndarray) -> np.ndarray:
+    """``np.unique(keys, return_inverse=True)[1]``: each key's rank among the distinct keys.
+
+    Group keys are small integers (element numbers, path numbers, -1 - line),
+    so a table over their range ranks them in linear time; np.unique sorts,
+    which made huge pages superlinear. Falls back to np.unique for keys
+    spread wider than a few times the number of lines.
+    """
+    keys = np.asarray(keys)
+    if keys.size == 0:
+        return np.zeros(0, dtype=np.intp)
+    lo, hi = int(keys.min()), int(keys.max())
+    if hi - lo > 8 * keys.size + 1_000_000:
+        return np.unique(keys, return_inverse=True)[1].reshape(keys.shape)
+    present = np.zeros(hi - lo + 1, dtype=np.intp)
+    shifted = keys - lo
+    present[shifted] = 1
+    return (np.cumsum(present) - 1)[shifted]

@@ -7,6 +7,7 @@ charset, then charset-normalizer's guess.
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from typing import Literal
 
@@ -99,10 +100,10 @@ _HINT_PATTERNS = {
     "hidden": r"^hidden$|sr-only|visually-hidden|screen-reader|^d-none$|offscreen",
 }
 HINTS = {name: 1 << i for i, name in enumerate(_HINT_PATTERNS)}
-_HINT_RES = [(re.compile(p), HINTS[n]) for n, p in _HINT_PATTERNS.items()]
 _HIDDEN_CLASS = HINTS["hidden"]
 _TOKEN_SPLIT = re.compile(r"[^a-z0-9_-]+")
 _HINT_CACHE: dict[str, int] = {}
+_TOKEN_CACHE: dict[str, int] = {}
 _HINT_CACHE_MAX = 100_000
 #: Longer class/id strings are not cached (they are rare and would bloat it).
 _HINT_CACHE_KEY_MAX = 256
@@ -123,6 +124,8 @@ _HTML_SNIFF = re.compile(
     re.I,
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Characters that _clean's two regexes treat otherwise than str.split() does.
+_UNUSUAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200c\u200d\u2060\ufeff]")
 
 #: WHATWG encoding labels that Python spells differently or that browsers
 #: decode as a superset.
@@ -410,6 +413,10 @@ def _to_str(data: str | bytes, what: str) -> str:
 
 def _clean(text: str) -> str:
     """Collapse whitespace and drop control characters."""
+    if _UNUSUAL.search(text) is None:
+        # Without control or zero-width characters this is what the regexes
+        # below do (\s is exactly str.isspace), at a fraction of the cost.
+        return " ".join(text.split())
     return _WS.sub(" ", _CONTROL.sub("", text)).strip()
 
 
@@ -429,20 +436,114 @@ def from_text(text: str | bytes, *, url: str | None = None) -> Document:
 
 
 def _hints(attrs: str) -> int:
-    """Hint bits of one class+id string (cached: the same strings repeat a lot)."""
+    """Hint bits of one class+id string (cached: the same strings repeat a lot).
+
+    Tokens are cached too: new class strings are mostly known tokens in a new
+    combination.
+    """
     bits = _HINT_CACHE.get(attrs)
     if bits is None:
         bits = 0
         for token in _TOKEN_SPLIT.split(attrs.lower()):
             if token:
-                for regex, bit in _HINT_RES:
-                    if regex.search(token):
-                        bits |= bit
+                token_bits = _TOKEN_CACHE.get(token)
+                if token_bits is None:
+                    token_bits = _token_hints(token)
+                    if len(token) <= _HINT_CACHE_KEY_MAX:
+                        if len(_TOKEN_CACHE) > _HINT_CACHE_MAX:
+                            _TOKEN_CACHE.clear()
+                        _TOKEN_CACHE[token] = token_bits
+                bits |= token_bits
         if len(attrs) <= _HINT_CACHE_KEY_MAX:
             if len(_HINT_CACHE) > _HINT_CACHE_MAX:
                 _HINT_CACHE.clear()
             _HINT_CACHE[attrs] = bits
     return bits
+
+
+def _token_hints(token: str) -> int:
+    """The bits of the _HINT_PATTERNS that ``re.search`` finds in a token.
+
+    One pass of an Aho-Corasick automaton over "^" + token + "$" finds every
+    literal of every pattern at once (a pattern's ^ and $ become these
+    markers, which tokens never hold): four times faster than a search per
+    pattern, which mattered on every page of a new site. tests/test_speed_equivalence.py
+    checks that both agree.
+    """
+    matcher = _matcher()
+    goto, fail, out, moves = matcher
+    state = bits = 0
+    for ch in f"^{token}$":
+        nxt = moves[state].get(ch)
+        if nxt is None:  # first time this move is taken: follow the failure links
+            back = state
+            while True:
+                nxt = goto[back].get(ch)
+                if nxt is not None or back == 0:
+                    nxt = nxt or 0
+                    break
+                back = fail[back]
+            moves[state][ch] = nxt
+        state = nxt
+        bits |= out[state]
+    return bits
+
+
+def _literals(pattern: str) -> list[str]:
+    """The strings a hint pattern matches: |-separated terms of [a-z0-9_-] characters,
+    each optionally followed by ?, with ^ and $ at their ends only.
+
+    Raises:
+        ValueError: for any other regex syntax (extend this, or the automaton is wrong).
+    """
+    out = []
+    for term in pattern.split("|"):
+        words = [""]
+        i = 0
+        while i < len(term):
+            ch = term[i]
+            if not ("a" <= ch <= "z" or "0" <= ch <= "9" or ch in "-_^$"):
+                raise ValueError(f"hint pattern term {term!r}: unsupported {ch!r}")
+            if i + 1 < len(term) and term[i + 1] == "?":
+                words = [w + ch for w in words] + words
+                i += 2
+            else:
+                words = [w + ch for w in words]
+                i += 1
+        if any("^" in w[1:] or "$" in w[:-1] for w in words):
+            raise ValueError(f"hint pattern term {term!r}: ^ or $ inside")
+        out += words
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _matcher() -> tuple[list[dict[str, int]], list[int], list[int], list[dict[str, int]]]:
+    """The Aho-Corasick automaton of all hint literals: (goto, fail, out bits, moves cache)."""
+    goto: list[dict[str, int]] = [{}]
+    out = [0]
+    for name, pattern in _HINT_PATTERNS.items():
+        for literal in _literals(pattern):
+            state = 0
+            for ch in literal:
+                nxt = goto[state].get(ch)
+                if nxt is None:
+                    goto.append({})
+                    out.append(0)
+                    nxt = goto[state][ch] = len(goto) - 1
+                state = nxt
+            out[state] |= HINTS[name]
+    fail = [0] * len(goto)
+    queue = list(goto[0].values())
+    for state in queue:  # breadth first: a node's failure link is known before its children's
+        for ch, child in goto[state].items():
+            back = fail[state]
+            while back and ch not in goto[back]:
+                back = fail[back]
+            target = goto[back].get(ch, 0)
+            fail[child] = target if target != child else 0
+            out[child] |= out[fail[child]]
+            queue.append(child)
+    return goto, fail, out, [dict(g) for g in goto]
 
 
 def _parse(html: str) -> etree._Element | None:
@@ -497,7 +598,7 @@ def from_html(html: str | bytes, *, url: str | None = None) -> Document:
     root = _parse(text)
     if root is None:
         return Document(kind="html", lines=(), url=url)
-    lines = _Walker().walk(root)
+    lines = _walk(root)
     return Document(kind="html", lines=tuple(lines), title=_page_title(root), url=url)
 
 
@@ -523,157 +624,152 @@ def segment(data: str | bytes, *, kind: Kind = "auto", url: str | None = None) -
 PATH_LEVELS = 8
 
 
-def _extend_path(path: str, label: str) -> str:
-    """Append a label to a tag path, keeping the innermost PATH_LEVELS labels."""
-    path = f"{path}>{label}"
-    if path.count(">") >= PATH_LEVELS:
-        path = path.split(">", 1)[1]
-    return path
-
-
-class _Frame:
-    """What the walker knows about one open element."""
-
-    __slots__ = ("tag", "block", "hints", "own_hints", "sem", "path", "uid", "depth")
-
-    def __init__(self, tag: str, block: bool, hints: int, own_hints: int, sem: int,
-                 path: str, uid: int, depth: int) -> None:
-        self.tag, self.block, self.hints, self.own_hints = tag, block, hints, own_hints
-        self.sem, self.path, self.uid, self.depth = sem, path, uid, depth
-
-
 #: How many block ancestors a Line remembers (for container text mass).
 ANCESTOR_LEVELS = 4
 
+_SEM_A_ONLY = SEM["a_only"]
+_NO_ANCESTORS: tuple[int, ...] = ()
 
-class _Walker:
-    """One pass over the tree that emits a Line per run of visible text."""
 
-    def __init__(self) -> None:
-        self.lines: list[Line] = []
-        self.buf: list[str] = []
-        self.link_chars = 0
-        self.in_link = 0
-        self.stack: list[_Frame] = []
-        self.blocks: list[_Frame] = []
-        self.uid = 0
+def _walk(root: etree._Element) -> list[Line]:
+    """One pass over the tree that emits a Line per run of visible text.
 
-    def walk(self, root: etree._Element) -> list[Line]:
-        """Walk the tree once; return the Lines."""
-        walker = etree.iterwalk(root, events=("start", "end"))
-        for event, el in walker:
-            tag = el.tag
-            if not isinstance(tag, str):
-                if event == "end" and el.tail:
-                    self._add(el.tail)
+    A block element (``_BLOCK``), ``<br>`` and ``<hr>`` end the current line;
+    a line belongs to the innermost open block. Invisible elements
+    (``_INVISIBLE``, ``hidden``, ``aria-hidden``, ``display: none``, hidden
+    classes) are skipped with their content, not their tail.
+
+    Written as one loop over local variables: it runs once per element of
+    every page, and method calls and attribute lookups were most of its cost.
+    Open elements are tuples (tag, block, hints, own_hints, sem, path, uid,
+    depth).
+    """
+    lines: list[Line] = []
+    buf: list[str] = []
+    link_chars = 0
+    in_link = 0
+    stack: list[tuple] = []
+    blocks: list[tuple] = []
+    block_uids: list[int] = []  # the uid of each open block, for Line.ancestors
+    uid = 0
+    skipped = False  # the last start event skipped its element's subtree
+    invisible, block_tags, tag_sem = _INVISIBLE, _BLOCK, _TAG_SEM
+    hints_of, hidden_class, hidden_style = _hints, _HIDDEN_CLASS, _HIDDEN_STYLE.search
+    path_levels = PATH_LEVELS
+
+    def flush() -> None:
+        """Emit the buffered text as a Line owned by the innermost block."""
+        nonlocal buf, link_chars
+        text = "".join(buf)
+        links = link_chars
+        buf = []
+        link_chars = 0
+        # Most flushes hold only the whitespace between tags: isspace() is
+        # true exactly when _clean would return "" through its \s rule.
+        if text.isspace():
+            return
+        text = _clean(text)
+        if not text:
+            return
+        owner = blocks[-1] if blocks else (stack[-1] if stack else None)
+        if owner is None:
+            lines.append(Line(text=text, index=len(lines)))
+            return
+        sem = owner[4]
+        if links >= (len(text) - text.count(" ")) * 0.9:
+            sem |= _SEM_A_ONLY
+        if len(block_uids) > 1:
+            ancestors = tuple(block_uids[-1 - ANCESTOR_LEVELS:-1][::-1])
+        else:
+            ancestors = _NO_ANCESTORS
+        lines.append(Line(
+            text=text, index=len(lines), tag=owner[0], path=owner[5], depth=owner[7],
+            hints=owner[2], own_hints=owner[3], sem=sem, link_chars=min(links, len(text)),
+            ancestors=ancestors,
+        ))
+
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, el in walker:
+        tag = el.tag
+        if event == "end":
+            if tag.__class__ is str:
+                if skipped:
+                    skipped = False
+                else:
+                    frame = stack.pop()
+                    if frame[0] == "a":
+                        in_link -= 1
+                    if frame[1]:
+                        if buf:
+                            flush()
+                        blocks.pop()
+                        block_uids.pop()
+            tail = el.tail
+            if tail:
+                buf.append(tail)
+                if in_link:
+                    link_chars += len(tail.strip())
+            continue
+        if tag.__class__ is not str:  # a comment or processing instruction
+            continue
+        tag = tag.lower()
+        attrib = el.attrib
+        if tag in invisible:
+            walker.skip_subtree()
+            skipped = True
+            continue
+        if attrib:
+            cls = attrib.get("class")
+            if "hidden" in attrib or attrib.get("aria-hidden") == "true":
+                walker.skip_subtree()
+                skipped = True
                 continue
-            if event == "start":
-                if self._invisible(el, tag):
-                    walker.skip_subtree()
-                    self.stack.append(None)  # type: ignore[arg-type]
-                    continue
-                self._open(el, tag.lower())
-            else:
-                self._close()
-                if el.tail:
-                    self._add(el.tail)
-        self._flush()
-        return self.lines
-
-    def _invisible(self, el: etree._Element, tag: str) -> bool:
-        """True for elements a browser would not show."""
-        if tag.lower() in _INVISIBLE:
-            return True
-        attrib = el.attrib
-        if not attrib:
-            return False
-        if "hidden" in attrib or attrib.get("aria-hidden") == "true":
-            return True
-        style = attrib.get("style")
-        if style and _HIDDEN_STYLE.search(style):
-            return True
-        cls = attrib.get("class")
-        return bool(cls) and bool(_hints(cls) & _HIDDEN_CLASS)
-
-    def _open(self, el: etree._Element, tag: str) -> None:
-        """Push a frame; a block element ends the current line."""
-        attrib = el.attrib
-        own = _hints(attrib.get("class", "") + " " + attrib.get("id", "")) if attrib else 0
-        block = tag in _BLOCK
-        if tag == "br" or tag == "hr":
-            self._flush()
-        if block:
-            self._flush()
+            style = attrib.get("style")
+            if style and hidden_style(style):
+                walker.skip_subtree()
+                skipped = True
+                continue
+            # The hints of "class id" are those of the class or of the id:
+            # the space between them separates tokens.
+            own = hints_of(cls) if cls else 0
+            if own & hidden_class:
+                walker.skip_subtree()
+                skipped = True
+                continue
+            ident = attrib.get("id")
+            if ident:
+                own |= hints_of(ident)
+        else:
+            cls = None
+            own = 0
+        block = tag in block_tags
+        if (block or tag == "br" or tag == "hr") and buf:
+            flush()
         if tag == "a":
-            self.in_link += 1
-        up = self._parent_frame()
-        self.uid += 1
+            in_link += 1
+        uid += 1
         label = tag
-        cls = attrib.get("class") if attrib else None
         if cls:
             first = cls.split(None, 1)
             if first:
                 label = f"{tag}.{first[0][:24]}"
-        frame = _Frame(
-            tag=tag,
-            block=block,
-            hints=(up.hints if up else 0) | own,
-            own_hints=own,
-            sem=(up.sem if up else 0) | _TAG_SEM.get(tag, 0),
-            path=_extend_path(up.path, label) if up else label,
-            uid=self.uid,
-            depth=(up.depth + 1) if up else 0,
-        )
-        self.stack.append(frame)
+        if stack:
+            up = stack[-1]
+            path = f"{up[5]}>{label}"
+            if path.count(">") >= path_levels:
+                path = path.split(">", 1)[1]
+            frame = (tag, block, up[2] | own, own, up[4] | tag_sem.get(tag, 0), path, uid, up[7] + 1)
+        else:
+            frame = (tag, block, own, own, tag_sem.get(tag, 0), label, uid, 0)
+        stack.append(frame)
         if block:
-            self.blocks.append(frame)
-        if el.text:
-            self._add(el.text)
-
-    def _parent_frame(self) -> _Frame | None:
-        """Nearest open frame that is a real element."""
-        for frame in reversed(self.stack):
-            if frame is not None:
-                return frame
-        return None
-
-    def _close(self) -> None:
-        """Pop a frame; a block element ends the current line."""
-        frame = self.stack.pop()
-        if frame is None:
-            return
-        if frame.tag == "a":
-            self.in_link -= 1
-        if frame.block:
-            self._flush()
-            self.blocks.pop()
-
-    def _add(self, text: str) -> None:
-        """Append a run of text to the current line."""
-        self.buf.append(text)
-        if self.in_link:
-            self.link_chars += len(text.strip())
-
-    def _flush(self) -> None:
-        """Emit the buffered text as a Line owned by the innermost block."""
-        if not self.buf:
-            return
-        text = _clean("".join(self.buf))
-        link_chars = self.link_chars
-        self.buf = []
-        self.link_chars = 0
-        if not text:
-            return
-        owner = self.blocks[-1] if self.blocks else self._parent_frame()
-        if owner is None:
-            self.lines.append(Line(text=text, index=len(self.lines)))
-            return
-        sem = owner.sem
-        if link_chars >= len(text.replace(" ", "")) * 0.9:
-            sem |= SEM["a_only"]
-        ancestors = tuple(f.uid for f in self.blocks[-1 - ANCESTOR_LEVELS:-1][::-1])
-        self.lines.append(Line(
-            text=text, index=len(self.lines), tag=owner.tag, path=owner.path,
-            depth=owner.depth, hints=owner.hints, own_hints=owner.own_hints, sem=sem,
-            link_chars=min(link_chars, len(text)), ancestors=ancestors,
-        ))
+            blocks.append(frame)
+            block_uids.append(uid)
+        text = el.text
+        if text:
+            buf.append(text)
+            if in_link:
+                link_chars += len(text.strip())
+    if buf:
+        flush()
+    return lines

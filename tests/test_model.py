@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -23,10 +25,12 @@ from boilerplate.model import (
     DEFAULT_MODEL_PATH,
     Model,
     build_estimator,
+    export_trees,
     load_model,
     save_model,
     sha256_of,
 )
+from boilerplate.trees import Forest, export, write_forests
 
 RETRAIN = "python -m training.train"
 N = len(FEATURE_NAMES)
@@ -129,6 +133,8 @@ def test_save_and_load_round_trip(tmp_path, stages):
     assert meta["sklearn_version"] == sklearn.__version__
     assert meta["sha256"] == sha256_of(path)
     assert meta["note"] == "hello"
+    trees = path.with_suffix(".npz")
+    assert meta["trees_file"] == trees.name and meta["trees_sha256"] == sha256_of(trees)
 
     model = load_model(str(path))  # str paths work too
     assert isinstance(model, Model)
@@ -136,6 +142,7 @@ def test_save_and_load_round_trip(tmp_path, stages):
     assert model.threshold == 0.37
     assert model.version == f"f{FEATURE_VERSION}-{meta['sha256'][:12]}"
     assert model.metadata == meta
+    assert all(isinstance(model.stages[s], Forest) for s in ("stage1", "stage2")[:stages])
 
     X, _ = random_data(rows=30, seed=9)
     groups = groups_of(len(X))
@@ -294,3 +301,249 @@ def test_model_error_is_a_boilerplate_error_and_runtime_error(tmp_path):
         load_model(tmp_path / "missing.joblib")
     assert issubclass(ModelError, BoilerplateError)
     assert issubclass(ModelError, RuntimeError)
+
+
+# --------------------------------------------------------------------------- trees (.npz)
+
+
+def fixture_matrices() -> list[tuple[np.ndarray, np.ndarray]]:
+    """(X, groups) of every fixture page."""
+    from boilerplate.features import featurize
+    from boilerplate.segment import segment
+
+    out = []
+    for page in sorted((Path(__file__).resolve().parent.parent / "fixtures" / "pages").iterdir()):
+        doc = segment(page.read_bytes())
+        groups = line_groups(doc)
+        out.append((featurize(doc, groups), groups))
+    return out
+
+
+def test_shipped_trees_match_scikit_learn():
+    """The numpy trees give scikit-learn's predict_proba (within 1e-9; in fact exactly)."""
+    import joblib
+
+    estimator = joblib.load(DEFAULT_MODEL_PATH)
+    model = load_model()
+    assert isinstance(model.stages["stage1"], Forest) and isinstance(model.stages["stage2"], Forest)
+    rng = np.random.default_rng(0)
+    for X, groups in fixture_matrices():
+        p1 = estimator["stage1"].predict_proba(X)[:, 1]
+        expected = estimator["stage2"].predict_proba(stage2_features(p1, X, groups))[:, 1]
+        got = model.content_proba(X, groups)
+        assert np.abs(got - expected).max() <= 1e-9
+        assert np.array_equal(got, expected)
+        assert np.array_equal(model.stages["stage1"].proba(X.astype(np.float64)), p1)
+        # Missing values go where each split's missing_go_to_left says.
+        X_nan = X.copy()
+        X_nan[rng.random(X.shape) < 0.2] = np.nan
+        assert np.array_equal(model.stages["stage1"].proba(X_nan),
+                              estimator["stage1"].predict_proba(X_nan)[:, 1])
+    # Extreme values, ties with thresholds and huge pages (several chunks).
+    forest = model.stages["stage1"]
+    X = rng.choice(np.concatenate([forest.threshold[np.isfinite(forest.threshold)],
+                                   [-np.inf, np.inf, np.nan, 0.0, -1e30, 1e30]]),
+                   size=(3000, N)).astype(np.float32)
+    assert np.array_equal(forest.proba(X), estimator["stage1"].predict_proba(X)[:, 1])
+
+
+def test_shipped_trees_are_the_deterministic_export_of_the_shipped_joblib(tmp_path):
+    src = DEFAULT_MODEL_PATH
+    path = tmp_path / src.name
+    path.write_bytes(src.read_bytes())
+    meta = json.loads(src.with_suffix(".json").read_text(encoding="utf-8"))
+    write_meta(path, {k: v for k, v in meta.items() if not k.startswith("trees_")})
+    trees = export_trees(path)
+    assert trees.read_bytes() == src.with_suffix(".npz").read_bytes()
+    assert meta_of(path) == meta
+    assert path.read_bytes() == src.read_bytes()
+
+
+def test_no_scikit_learn_at_run_time(tmp_path):
+    """import boilerplate, loading the shipped model and `declutter page.html` import no scikit-learn."""
+    page = Path(__file__).resolve().parent.parent / "fixtures" / "pages" / "wire_service.html"
+    heavy = "('sklearn', 'scipy', 'joblib', 'threadpoolctl', 'trafilatura')"
+    code = (
+        "import sys, runpy\n"
+        "import boilerplate\n"
+        f"bad = [m for m in sys.modules if m.split('.')[0] in {heavy}]\n"
+        "assert not bad, ('import boilerplate', bad)\n"
+        "boilerplate.load_model()\n"
+        f"bad = [m for m in sys.modules if m.split('.')[0] in {heavy}]\n"
+        "assert not bad, ('load_model', bad)\n"
+        f"sys.argv = ['declutter', {str(page)!r}]\n"
+        "try:\n"
+        "    runpy.run_module('boilerplate.cli', run_name='__main__')\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        f"bad = [m for m in sys.modules if m.split('.')[0] in {heavy}]\n"
+        "assert not bad, ('declutter page.html', bad)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "Reuters" in proc.stdout or len(proc.stdout) > 200
+
+
+def test_model_estimator_loads_the_joblib_lazily(saved):
+    model = load_model(saved)
+    assert "estimator" not in vars(model)
+    assert hasattr(model.estimator["stage1"], "predict_proba")
+    assert model.estimator["stage2"] is None
+
+
+def test_model_without_trees_loads_from_the_joblib(tmp_path):
+    """A model saved before the trees existed (no .npz, no trees_* metadata) still works."""
+    path = tmp_path / "old.joblib"
+    est = tiny_model(stages=2)
+    save_model(est, path, {"threshold": 0.4})
+    path.with_suffix(".npz").unlink()
+    write_meta(path, {k: v for k, v in meta_of(path).items() if not k.startswith("trees_")})
+    model = load_model(path)
+    assert isinstance(model.stages["stage1"], Forest)  # converted in memory
+    X, _ = random_data(rows=25, seed=4)
+    groups = groups_of(len(X))
+    expected = est["stage2"].predict_proba(
+        stage2_features(est["stage1"].predict_proba(X)[:, 1], X, groups))[:, 1]
+    assert np.array_equal(model.content_proba(X, groups), expected)
+
+
+def test_trees_file_missing_falls_back_to_the_joblib(saved):
+    saved.with_suffix(".npz").unlink()
+    model = load_model(saved)
+    assert isinstance(model.stages["stage1"], Forest)
+
+
+def test_trees_are_deterministic(tmp_path):
+    est = tiny_model(stages=2)
+    save_model(est, tmp_path / "a.joblib", {})
+    save_model(est, tmp_path / "b.joblib", {})
+    assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
+
+
+def test_trees_truncated(saved):
+    trees = saved.with_suffix(".npz")
+    trees.write_bytes(trees.read_bytes()[:1000])
+    assert_model_error(saved, "sha256", "m.npz")
+
+
+def test_trees_one_flipped_byte(saved):
+    trees = saved.with_suffix(".npz")
+    data = bytearray(trees.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    trees.write_bytes(bytes(data))
+    assert_model_error(saved, "sha256", "m.npz")
+
+
+@pytest.mark.parametrize("content", [b"", b"not a zip file at all", b"PK\x03\x04garbage"],
+                         ids=["empty", "text", "bad-zip"])
+def test_trees_garbage_with_matching_metadata(saved, content):
+    trees = saved.with_suffix(".npz")
+    trees.write_bytes(content)
+    meta = meta_of(saved)
+    meta["trees_sha256"] = sha256_of(trees)
+    write_meta(saved, meta)
+    assert_model_error(saved, "m.npz")
+
+
+def _rewrite_trees(path: Path, forests: dict, source: str | None = None) -> None:
+    trees = path.with_suffix(".npz")
+    write_forests(trees, forests, source_sha256=source or meta_of(path)["sha256"])
+    meta = meta_of(path)
+    meta["trees_sha256"] = sha256_of(trees)
+    write_meta(path, meta)
+
+
+def test_trees_made_from_another_joblib(saved, tmp_path):
+    other = tmp_path / "other.joblib"
+    save_model(tiny_model(seed=1), other, {})
+    trees = saved.with_suffix(".npz")
+    trees.write_bytes(other.with_suffix(".npz").read_bytes())
+    meta = meta_of(saved)
+    meta["trees_sha256"] = sha256_of(trees)
+    write_meta(saved, meta)
+    assert_model_error(saved, "m.npz", "m.joblib")
+
+
+def test_trees_for_other_features(saved):
+    """Trees over 7 features, signed and claiming the current feature version."""
+    rng = np.random.default_rng(0)
+    X = rng.random((60, 7))
+    stage1 = build_estimator(max_iter=2, min_samples_leaf=5).fit(X, (X[:, 0] > 0.5).astype(int))
+    _rewrite_trees(saved, {"stage1": export(stage1), "stage2": None})
+    assert_model_error(saved, "7 features")
+
+
+def test_trees_without_stage1(saved):
+    _rewrite_trees(saved, {"stage2": None})
+    assert_model_error(saved, "m.npz")
+
+
+@pytest.mark.parametrize("damage", ["child-loop", "feature-out-of-range", "nan-threshold"])
+def test_trees_with_malformed_arrays(saved, damage):
+    """Arrays that would loop forever or index out of bounds are refused, not run."""
+    forest = export(tiny_model()["stage1"])
+    arrays = {k: v.copy() for k, v in forest.arrays().items()}
+    split = np.flatnonzero(~arrays["is_leaf"])[0]
+    if damage == "child-loop":
+        arrays["child"][split] = split
+    elif damage == "feature-out-of-range":
+        arrays["feature"][split] = N + 5
+    else:
+        arrays["threshold"][split] = np.nan
+    with pytest.raises(ValueError):
+        Forest.from_arrays(arrays)
+    # Written anyway (by hand) and signed: a ModelError, not a hang or a crash.
+    import io
+    import zipfile
+
+    trees = saved.with_suffix(".npz")
+    with zipfile.ZipFile(trees) as zf:
+        entries = {name: zf.read(name) for name in zf.namelist()}
+    key = {"child-loop": "child", "feature-out-of-range": "feature", "nan-threshold": "threshold"}[damage]
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, arrays[key], allow_pickle=False)
+    entries[f"stage1.{key}.npy"] = buf.getvalue()
+    with zipfile.ZipFile(trees, "w") as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+    meta = meta_of(saved)
+    meta["trees_sha256"] = sha256_of(trees)
+    write_meta(saved, meta)
+    assert_model_error(saved, "m.npz")
+
+
+def test_trees_format_mismatch(saved):
+    meta = meta_of(saved)
+    meta["trees_format"] = 99
+    write_meta(saved, meta)
+    assert_model_error(saved, "99")
+
+
+def test_export_refuses_what_it_cannot_represent():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = random_data()
+    with pytest.raises(ValueError):
+        export(LogisticRegression().fit(X, y))
+    scaled = Pipeline([("scale", StandardScaler()), ("clf", build_estimator(max_iter=2).steps[-1][1])])
+    with pytest.raises(ValueError, match="scale"):
+        export(scaled.fit(X, y))
+
+
+def test_unexportable_model_is_saved_without_trees_and_still_loads(tmp_path):
+    """A pipeline the trees cannot represent: no .npz; it loads (and predicts) from the joblib."""
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = random_data()
+    stage1 = Pipeline([("scale", StandardScaler()),
+                       ("clf", build_estimator(max_iter=3, min_samples_leaf=5).steps[-1][1])]).fit(X, y)
+    path = tmp_path / "scaled.joblib"
+    (tmp_path / "scaled.npz").write_bytes(b"stale")
+    save_model({"stage1": stage1, "stage2": None}, path, {})
+    assert not path.with_suffix(".npz").exists()
+    assert "trees_sha256" not in meta_of(path)
+    model = load_model(path)
+    assert np.array_equal(model.content_proba(X, groups_of(len(X))), stage1.predict_proba(X)[:, 1])

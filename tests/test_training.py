@@ -78,7 +78,8 @@ def test_training_is_deterministic(tmp_path):
         assert train_main(["--out", str(out)]) == 0
         meta = json.loads(out.with_suffix(".json").read_text())
         assert meta["feature_version"] and meta["training_data"]["fixtures"]["pages"] >= 10
-        outputs.append(out.read_bytes())
+        assert meta["trees_sha256"]  # the .npz declutter predicts with, written beside it
+        outputs.append((out.read_bytes(), out.with_suffix(".npz").read_bytes()))
     assert outputs[0] == outputs[1]
 
 

@@ -251,8 +251,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "command": "python -m training.train " + " ".join(sys.argv[1:] if argv is None else argv),
         "label_rule": " ".join(_corpus_module.__doc__.split("\n\n")[1].split()),
     }
-    save_model({"stage1": stage1, "stage2": stage2}, args.out, meta)
-    print(f"wrote {args.out} (threshold {threshold})", file=sys.stderr)
+    meta_path = save_model({"stage1": stage1, "stage2": stage2}, args.out, meta)
+    trees = args.out.with_suffix(".npz")
+    print(f"wrote {args.out}, {meta_path.name}" + (f" and {trees.name}" if trees.is_file() else "")
+          + f" (threshold {threshold})", file=sys.stderr)
     return 0
 
 
