@@ -360,6 +360,14 @@ _XML_ROOT = re.compile(
 )
 
 
+#: Elements that start real pages after an XML declaration (XHTML, and broken
+#: pages that open with <meta> or <head>); any other root is a data document,
+#: unless an <html> or <body> tag follows soon after it.
+_HTML_ROOTS = frozenset({"html", "head", "body", "meta", "title", "link", "base", "script",
+                         "style", "div", "p", "table", "form", "center", "font", "frameset"})
+_HTML_TAG = re.compile(r"<(?:html|body)[\s>]", re.I)
+
+
 def check_page(text: str, kind: str) -> None:
     """Refuse text that is empty, or JSON or an XML feed where a page was expected.
 
@@ -385,7 +393,7 @@ def check_page(text: str, kind: str) -> None:
     if feed:
         raise InputError(f"an XML document (<{feed.group(1).lower()}>), not a page")
     root = _XML_ROOT.match(text[:_SNIFF_BYTES])
-    if root and root.group(1).lower() != "html":
+    if root and root.group(1).lower() not in _HTML_ROOTS and not _HTML_TAG.search(text[:_SNIFF_BYTES]):
         raise InputError(f"an XML document (<{root.group(1)}>), not a page")
 
 

@@ -390,6 +390,22 @@ def test_generic_xml_document_given_as_a_page_is_an_input_error():
         declutter(data)
 
 
+@pytest.mark.parametrize("root", ["meta", "head", "div"])
+def test_a_broken_page_that_opens_with_an_xml_declaration_is_still_a_page(root):
+    # Seen in a real news crawl: a garbled XML declaration, then <meta ...> and the page.
+    data = (f'<?xml version="1.0" encoding="keywords, spam, more spam"?>\n<{root} name="x" content="y">'
+            f"<title>Budget</title></{root}>\n<body><article><p>{PROSE}</p>"
+            f"<p>{PROSE} Again.</p></article></body>").encode()
+    result = declutter(data)
+    assert PROSE in line_texts(result)
+
+
+def test_an_xml_prologue_followed_by_an_html_page_is_a_page():
+    data = (b'<?xml version="1.0"?>\n<catalog><item>one</item></catalog>\n'
+            + f"<html><body><p>{PROSE}</p></body></html>".encode())
+    assert PROSE in line_texts(declutter(data))
+
+
 def test_xhtml_with_an_xml_declaration_is_still_a_page():
     data = ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n'
             '<html xmlns="http://www.w3.org/1999/xhtml"><head><title>t</title></head>'
