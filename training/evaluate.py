@@ -697,8 +697,8 @@ def render_section(report: Report) -> str:
         "One process, end to end from an HTML string, the same pages for every engine "
         f"(the first {SPEED_PAGES_PER_DATASET} selected pages of each dataset; one warm-up page); "
         f"{os.cpu_count()} cores, 1-minute load average {report.load:.1f} when timing started. "
-        "*model* runs with scikit-learn's default OpenMP threads, as a caller gets it today; "
-        "the 1-thread row limits them with threadpoolctl. Wall-clock times depend on the load; "
+        "*model* runs as a caller gets it (numpy trees: a model with its .npz uses no OpenMP); "
+        "the 1-thread row also limits native thread pools with threadpoolctl. Wall-clock times depend on the load; "
         "CPU time (all threads of the process) much less so.",
         speed_table(report.speed),
         "### Notes",
