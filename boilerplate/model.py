@@ -41,6 +41,7 @@ __all__ = [
     "load_model",
     "save_model",
     "sha256_of",
+    "stages_proba",
 ]
 
 DEFAULT_MODEL_PATH = Path(__file__).parent / "data" / "line_classifier.joblib"
@@ -97,13 +98,22 @@ class Model:
         model has one, rescores them beside their neighbours' and containers'
         stage-one scores (see ``features.stage2_features``).
         """
-        if X.shape[0] == 0:
-            return np.zeros(0, dtype=np.float64)
-        p = _proba(self.stages["stage1"], X)
-        stage2 = self.stages.get("stage2")
-        if stage2 is None:
-            return p
-        return _proba(stage2, stage2_features(p, X, groups))
+        return stages_proba(self.stages, X, groups)
+
+
+def stages_proba(stages: Mapping[str, Any], X: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Content probabilities from a ``{"stage1": ..., "stage2": ... or None}`` pair of predictors.
+
+    Each predictor is a numpy Forest or a fitted scikit-learn estimator (as
+    training fits them); ``Model.content_proba`` is this with its own stages.
+    """
+    if X.shape[0] == 0:
+        return np.zeros(0, dtype=np.float64)
+    p = _proba(stages["stage1"], X)
+    stage2 = stages.get("stage2")
+    if stage2 is None:
+        return p
+    return _proba(stage2, stage2_features(p, X, groups))
 
 
 def _proba(predictor: Any, X: np.ndarray) -> np.ndarray:

@@ -43,8 +43,10 @@ from boilerplate import segment as _segment_module
 from boilerplate.api import declutter
 from boilerplate.engines import run_trafilatura
 from boilerplate.errors import BoilerplateError, InputError
-from boilerplate.features import featurize, line_groups, stage2_features
-from boilerplate.model import DEFAULT_MODEL_PATH, DEFAULT_THRESHOLD, Model, build_estimator, load_model
+from boilerplate.features import featurize, line_groups
+from boilerplate.model import (
+    DEFAULT_MODEL_PATH, DEFAULT_THRESHOLD, Model, build_estimator, load_model, stages_proba,
+)
 from boilerplate.segment import from_text
 from training import corpus as _corpus_module
 from training import labelled as _labelled_module
@@ -54,7 +56,7 @@ from training.corpus import TRAIN_DATASETS, Featurized, Page, featurize_page, it
 from training.labelled import iter_labelled
 from training.metrics import Score, article_score, normalise, page_pr, snippet_rates
 from training.train import (
-    FIXTURES, FOLDS, LABELLED_WEIGHT, REPO, load_dataset, out_of_fold, out_of_fold_stage2,
+    FIXTURES, FOLDS, LABELLED_WEIGHT, REPO, _proba, load_dataset, out_of_fold, out_of_fold_stage2,
     page_text, site_folds, stack,
 )
 
@@ -192,13 +194,9 @@ class OutOfFold:
     stage2: list[Any] | None
 
     def predict(self, fold: int, X: np.ndarray, groups: np.ndarray) -> np.ndarray:
-        """Content probabilities of one page from the models of ``fold`` (like Model.content_proba)."""
-        if not len(X):
-            return np.zeros(0)
-        p = self.stage1[fold].predict_proba(X)[:, 1]
-        if self.stage2 is None:
-            return p
-        return self.stage2[fold].predict_proba(stage2_features(p, X, groups))[:, 1]
+        """Content probabilities of one page from the models of ``fold`` (as Model.content_proba)."""
+        stages = {"stage1": self.stage1[fold], "stage2": self.stage2[fold] if self.stage2 else None}
+        return stages_proba(stages, X, groups)
 
 
 @contextlib.contextmanager
@@ -280,7 +278,7 @@ def stage_two(views: list[Featurized], proba1: list[np.ndarray], labelled: list[
     """training.train.out_of_fold_stage2 (fixtures scored like train.main does), keeping its models."""
     log("out-of-fold stage two")
     stage1 = full_stage1(model, views, labelled)
-    labelled_p = [stage1.predict_proba(f.X)[:, 1] if len(f.X) else np.zeros(0) for f in labelled]
+    labelled_p = [_proba(stage1, f.X) for f in labelled]
     with capture_estimators() as models:
         proba = out_of_fold_stage2(views, proba1, labelled, labelled_p, folds)
     assert len(models) == folds

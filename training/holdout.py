@@ -27,6 +27,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from boilerplate.api import declutter
+from boilerplate.errors import InputError
 from boilerplate.model import load_model
 from training.corpus import iter_dataset
 from training.docs import replace_section
@@ -59,14 +61,19 @@ def run_page(job: tuple[str, str | None, str]) -> dict[str, Any]:
 
     html, url, model_path = job
     t0 = time.process_time()
-    model = _model_text(html, url=url, model=model_path, max_bytes=None)
+    try:
+        result = declutter(html, url=url, model=model_path, max_bytes=None)
+    except InputError:  # a refused page: empty output
+        result = None
     model_cpu = time.process_time() - t0
     t0 = time.process_time()
     traf = _trafilatura(html, url)
     traf_cpu = time.process_time() - t0
-    flat = "\n".join(line.text for line in from_html(html, url=url).lines)
+    # The model engine's lines are all the page's lines: its text view, without parsing again.
+    lines = result.lines if result is not None else from_html(html, url=url).lines
+    flat = "\n".join(line.text for line in lines)
     return {
-        "model": model,
+        "model": result.text if result is not None else "",
         "traf": traf or "",
         "traf_fp": _trafilatura(html, url, favor_precision=True) or "",
         "text_model": _model_text(flat, kind="text", model=model_path) if flat.strip() else "",
