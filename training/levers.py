@@ -1,0 +1,374 @@
+"""Accuracy levers, measured out of fold before they go into the shipped model.
+
+    python -m training.levers /work/shared/data --oof-cache /tmp/declutter-cache/evaluate-oof.pkl.gz
+
+Each lever is a variant of the second stage (or of the first stage's training
+labels) that answers one of issue 3's questions on pages the model never saw
+(3 site-grouped folds, as training.evaluate):
+
+- ``base``: the shipped design: stage two on the stage-one probabilities of
+  the line, its neighbours and containers (features.stage2_features);
+- ``page_rank``: plus page-relative scores (the line's rank among the page's
+  characters by probability, probability over the page's 90th percentile,
+  wider and character-weighted windows, page size);
+- ``container_mass``: plus each container's share of the page's probable text
+  and whether it is the page's heaviest container, per ancestor level;
+- ``path_fanout``: plus how many distinct containers share the line's tag path
+  (comment threads repeat one path under many parents; paragraphs do not);
+- ``hint_depth``: plus, per class hint (comment, related, nav, ...), how many
+  levels up the nearest element whose class names it sits (a page-wide class
+  on <body> is far; a comment's own box is near);
+- ``hint_depth_mask``: ``hint_depth`` with cleaneval's lines inside comment
+  boxes left out of training (cleaneval's gold keeps user comments, ours
+  does not); stage one is retrained out of fold for this;
+- ``ensemble``: ``hint_depth_mask`` plus trafilatura's own decision per line
+  (is the line in trafilatura's output, and the share of its +-3 neighbours
+  that are): the ``ensemble`` engine the issue suggests, HTML only.
+
+Stage two of every variant is trained on the datasets' out-of-fold stage-one
+scores alone (no fixtures), so the variants compare with each other, not with
+the accuracy table of training.evaluate. The script owns its section of
+docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import re
+import shlex
+import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from boilerplate.features import FEATURE_NAMES, _group_index, stage2_features
+from boilerplate.model import build_estimator
+from boilerplate.segment import HINTS, PATH_LEVELS, _token_hints, from_html
+from training.corpus import TRAIN_DATASETS, Featurized, Page, featurize_page
+from training.docs import replace_section
+from training.evaluate import (
+    DEFAULT_CACHE_DIR, LEAK_DATASET, LEAK_KINDS, _trafilatura, load_views, log, oof_predictions,
+    select_pages,
+)
+from training.labelled import iter_labelled
+from training.metrics import normalise, page_pr
+from training.train import (
+    FIXTURES, FOLDS, LABELLED_WEIGHT, REPO, STAGE2_PARAMS, page_text, site_folds, stack,
+)
+
+BEGIN = "<!-- levers.py:begin -->"
+END = "<!-- levers.py:end -->"
+DEFAULT_OUT = REPO / "docs" / "benchmarks.md"
+THRESHOLD = 0.3
+VARIANTS = ("base", "page_rank", "container_mass", "path_fanout", "hint_depth", "hint_depth_mask",
+            "ensemble")
+#: Hints whose distance ``hint_depth`` measures (segment._HINT_PATTERNS names).
+DEPTH_HINTS = ("comment", "related", "popular", "nav", "share", "footer", "side", "subscribe", "ad",
+               "caption", "content", "list", "meta", "tag", "header", "title")
+NEWS = ("big9", "cleanportaleval", "google-trends-2017", "l3s-gn1", "wcxb-articles", "readability")
+_F = {name: i for i, name in enumerate(FEATURE_NAMES)}
+_WS = re.compile(r"\s+")
+
+
+# ---------------------------------------------------------------- extra stage-two columns
+
+
+def _chars(X: np.ndarray) -> np.ndarray:
+    return np.expm1(X[:, _F["log_chars"]].astype(np.float64)) + 1.0
+
+
+def _window_mean(values: np.ndarray, weights: np.ndarray, radius: int) -> np.ndarray:
+    n = len(values)
+    idx = np.arange(n)
+    cv = np.concatenate(([0.0], np.cumsum(values * weights)))
+    cw = np.concatenate(([0.0], np.cumsum(weights)))
+    lo, hi = np.maximum(idx - radius, 0), np.minimum(idx + radius + 1, n)
+    return (cv[hi] - cv[lo]) / np.maximum(cw[hi] - cw[lo], 1e-9)
+
+
+def page_rank_columns(p: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """Page-relative scores: rank by characters, ratio to the 90th percentile, wide windows."""
+    n = len(p)
+    if n == 0:
+        return np.zeros((0, 10), np.float32)
+    c = _chars(X)
+    total = c.sum()
+    order = np.argsort(-p, kind="stable")
+    cum = np.cumsum(c[order])
+    rank = np.empty(n)
+    rank[order] = (cum - c[order]) / total
+    q90 = p[order][min(np.searchsorted(cum, 0.1 * total), n - 1)]
+    share = c[p >= 0.5].sum() / total
+    ones = np.ones(n)
+    cols = [rank, p / max(q90, 1e-3), np.full(n, q90), np.full(n, share),
+            _window_mean(p, c, 5), _window_mean(p, c, 20), _window_mean(p, ones, 10),
+            _window_mean(p, ones, 25), np.full(n, np.log1p(n)), np.full(n, np.log1p(total))]
+    return np.column_stack(cols).astype(np.float32)
+
+
+def container_mass_columns(p: np.ndarray, X: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Per grouping level: the group's share of probable text, heaviest-group flag, line share."""
+    width = groups.shape[1]
+    if len(p) == 0:
+        return np.zeros((0, 3 * width), np.float32)
+    c = _chars(X)
+    mass = c * p
+    total = max(mass.sum(), 1e-9)
+    cols = []
+    for level in range(width):
+        inverse = _group_index(groups[:, level])
+        sums = np.bincount(inverse, weights=mass)
+        cols += [sums[inverse] / total, (inverse == np.argmax(sums)).astype(np.float64),
+                 c / np.bincount(inverse, weights=c)[inverse]]
+    return np.column_stack(cols).astype(np.float32)
+
+
+def path_fanout_columns(p: np.ndarray, X: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Distinct ancestors per tag path and level, the path's size and text shares."""
+    width = groups.shape[1]
+    if len(p) == 0:
+        return np.zeros((0, width + 2), np.float32)
+    c = _chars(X)
+    path = _group_index(groups[:, -1])
+    cols = []
+    for level in range(width - 1):
+        pairs = np.unique(np.stack([path, _group_index(groups[:, level])], axis=1), axis=0)
+        cols.append(np.log1p(np.bincount(pairs[:, 0], minlength=path.max() + 1)[path]))
+    cols.append(np.log1p(np.bincount(path)[path]))
+    cols.append(np.bincount(path, weights=c)[path] / c.sum())
+    cols.append(np.bincount(path, weights=c * p)[path] / max((c * p).sum(), 1e-9))
+    return np.column_stack(cols).astype(np.float32)
+
+
+def hint_depths(path: str) -> np.ndarray:
+    """Levels up (1 = the line's own block) to the nearest path step whose class names each hint.
+
+    0 when no step of the (PATH_LEVELS deep) tag path does.
+    """
+    out = np.zeros(len(DEPTH_HINTS), np.float32)
+    steps = path.split(">")[::-1][:PATH_LEVELS] if path else []
+    for depth, step in enumerate(steps, start=1):
+        _, _, cls = step.partition(".")
+        if not cls:
+            continue
+        bits = _token_hints(cls.lower())
+        for j, name in enumerate(DEPTH_HINTS):
+            if not out[j] and bits & HINTS[name]:
+                out[j] = depth
+    return out
+
+
+def page_hint_depths(page: Page) -> np.ndarray:
+    """hint_depths of every line of a page, segmented as featurize_page does."""
+    cache: dict[str, np.ndarray] = {}
+    doc = from_html(page.html, url=page.url)
+    rows = [cache.setdefault(l.path or "", hint_depths(l.path or "")) for l in doc.lines]
+    return np.array(rows, np.float32).reshape(len(rows), len(DEPTH_HINTS))
+
+
+def trafilatura_columns(texts: Sequence[str], extracted: str | None) -> np.ndarray:
+    """1 where the line is in trafilatura's output, and the share of its +-3 neighbours that are."""
+    n = len(texts)
+    if n == 0:
+        return np.zeros((0, 2), np.float32)
+    if extracted is None:
+        return np.full((n, 2), -1.0, np.float32)
+    out = _WS.sub(" ", extracted)
+    inside = np.array([1.0 if _WS.sub(" ", t).strip() in out else 0.0 for t in texts])
+    return np.column_stack([inside, _window_mean(inside, np.ones(n), 3)]).astype(np.float32)
+
+
+# ---------------------------------------------------------------- out-of-fold runs
+
+
+def comment_mask(views: list[Featurized], depths: dict) -> list[np.ndarray]:
+    """Training weights: 0 for cleaneval lines inside a comment box, else 1."""
+    comment = DEPTH_HINTS.index("comment")
+    weights = []
+    for v in views:
+        w = np.ones(len(v.y))
+        if v.dataset == "cleaneval":
+            w[depths[(v.dataset, v.id)][:, comment] > 0] = 0.0
+        weights.append(w)
+    return weights
+
+
+def stage_one_masked(views: list[Featurized], weights: list[np.ndarray], folds: int) -> list[np.ndarray]:
+    """Stage one out of fold with per-line training weights (fixtures added as train.main does)."""
+    labelled = [f for page in iter_labelled(FIXTURES, split="train") for f in featurize_page(page)]
+    Xl, yl, wl, _ = stack(labelled, LABELLED_WEIGHT)
+    fold_of = site_folds(views, folds)
+    out: list[np.ndarray] = [np.zeros(0)] * len(views)
+    for k in range(folds):
+        t0 = time.perf_counter()
+        train = [i for i in range(len(views)) if fold_of[i] != k]
+        X = np.concatenate([views[i].X for i in train] + [Xl])
+        y = np.concatenate([views[i].y for i in train] + [yl])
+        w = np.concatenate([weights[i] for i in train] + [wl])
+        est = build_estimator()
+        est.fit(X[w > 0], y[w > 0], clf__sample_weight=w[w > 0])
+        for i in np.flatnonzero(fold_of == k):
+            out[i] = est.predict_proba(views[i].X)[:, 1] if len(views[i].y) else np.zeros(0)
+        log(f"  masked stage one, fold {k + 1}/{folds}: {time.perf_counter() - t0:.0f}s")
+    return out
+
+
+def stage_two(views: list[Featurized], proba1: list[np.ndarray], columns: Callable,
+              weights: list[np.ndarray] | None, folds: int, html_only: bool = False) -> list[np.ndarray]:
+    """Stage two out of fold on stage2_features plus ``columns(i, p, view)``."""
+    fold_of = site_folds(views, folds)
+    S = [np.hstack([stage2_features(p, v.X, v.groups), columns(i, p, v)])
+         for i, (p, v) in enumerate(zip(proba1, views))]
+    out: list[np.ndarray] = [np.zeros(0)] * len(views)
+    for k in range(folds):
+        train = [i for i in range(len(views))
+                 if fold_of[i] != k and (views[i].kind == "html" or not html_only)]
+        w = np.concatenate([weights[i] if weights else np.ones(len(views[i].y)) for i in train])
+        est = build_estimator(**STAGE2_PARAMS)
+        est.fit(np.concatenate([S[i] for i in train])[w > 0],
+                np.concatenate([views[i].y for i in train])[w > 0])
+        for i in np.flatnonzero(fold_of == k):
+            out[i] = est.predict_proba(S[i])[:, 1] if len(S[i]) else np.zeros(0)
+    return out
+
+
+def _traf_job(page: tuple[str, str | None]) -> str | None:
+    return _trafilatura(*page)
+
+
+# ---------------------------------------------------------------- scores and report
+
+
+def scores(views: list[Featurized], proba: list[np.ndarray], golds: dict, pages: dict) -> dict:
+    """Article F1 per (dataset, kind), and l3s-gn1 leak shares per block kind (HTML)."""
+    prs: dict[tuple[str, str], list] = {}
+    outputs = {}
+    for v, p in zip(views, proba):
+        text = page_text(v, p, THRESHOLD)
+        prs.setdefault((v.dataset, v.kind), []).append(page_pr(golds[(v.dataset, v.id)], text))
+        if v.dataset == LEAK_DATASET and v.kind == "html":
+            outputs[v.id] = normalise(text)
+    f1 = {}
+    for key, values in prs.items():
+        precision, recall = np.mean([a for a, _ in values]), np.mean([b for _, b in values])
+        f1[key] = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    leaks = {}
+    for kind in LEAK_KINDS:
+        blocks = [(p.id, normalise(t)) for p in pages.get(LEAK_DATASET, [])
+                  for label, t in p.extra.get("segments", []) if label == kind and normalise(t)]
+        total = sum(len(b) for _, b in blocks)
+        leaks[kind] = sum(len(b) for pid, b in blocks if b in outputs.get(pid, "")) / total if total else 0.0
+    return {"f1": f1, "leaks": leaks}
+
+
+def render(results: dict[str, dict], datasets: Sequence[str], command: str, seconds: dict) -> str:
+    """The markdown section."""
+    short = {d: d.replace("google-trends-2017", "g-trends").replace("cleanportaleval", "cleanport")
+             .replace("wcxb-articles", "wcxb") for d in datasets}
+    lines = [BEGIN, "## Accuracy levers (out of fold)", "",
+             f"Generated on {datetime.date.today().isoformat()} by `{command}`. Article F1 (shingle "
+             f"metric, threshold {THRESHOLD}) per dataset on pages whose site the model never saw "
+             f"({FOLDS} site-grouped folds); stage two of every variant is trained without the "
+             "fixtures, so compare rows with each other (the shipped design is `base`). Leaks: share "
+             "of l3s-gn1's annotated block characters that reach the output. See training/levers.py "
+             "for what each variant adds.", ""]
+    head = ["variant", *(short[d] for d in datasets), "mean (HTML)", "news mean", "mean (text)",
+            "related leak", "comment leak", "not-content leak", "seconds"]
+    lines += ["| " + " | ".join(head) + " |", "| --- |" + " ---: |" * (len(head) - 1)]
+    for name, r in results.items():
+        html = [r["f1"].get((d, "html"), float("nan")) for d in datasets]
+        text = [r["f1"][(d, "text")] for d in datasets if (d, "text") in r["f1"]]
+        news = [r["f1"][(d, "html")] for d in datasets if d in NEWS and (d, "html") in r["f1"]]
+        cells = [f"{v:.3f}" for v in html]
+        cells += [f"{np.mean(html):.4f}", f"{np.mean(news):.4f}" if news else "n/a",
+                  f"{np.mean(text):.4f}" if text else "n/a"]
+        cells += [f"{100 * r['leaks'][k]:.1f}%" for k in LEAK_KINDS]
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {seconds[name]:.0f} |")
+    lines += ["", "The ensemble variant scores HTML only (trafilatura does not run on flattened "
+              "text), so its text mean is that of its html-only stage two applied to text views.",
+              END, ""]
+    return "\n".join(lines)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("data_dir", type=Path)
+    parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
+    parser.add_argument("--oof-cache", type=Path, default=None,
+                        help="stage-one out-of-fold results shared with training.evaluate")
+    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    command = "python -m training.levers " + shlex.join(sys.argv[1:] if argv is None else argv)
+    pages = select_pages(args.data_dir, list(TRAIN_DATASETS), None)
+    golds = {(name, p.id): p.body or "" for name, ps in pages.items() for p in ps}
+    views = load_views(args.data_dir, pages, args.cache_dir, None)
+    proba1 = oof_predictions(views, FOLDS, 1, None, args.data_dir, args.oof_cache, args.threads).proba
+    page_of = {(p.dataset, p.id): p for ps in pages.values() for p in ps}
+    depths: dict = {}
+    if any(v.startswith("hint") or v == "ensemble" for v in args.variants):
+        t0 = time.perf_counter()
+        depths = {key: page_hint_depths(page) for key, page in page_of.items()}
+        log(f"hint depths: {time.perf_counter() - t0:.0f}s")
+    masked: list[np.ndarray] | None = None
+    weights: list[np.ndarray] | None = None
+    extracted: dict = {}
+    if "ensemble" in args.variants:
+        keys = list(page_of)
+        with ProcessPoolExecutor(2) as pool:
+            extracted = dict(zip(keys, pool.map(_traf_job, [(page_of[k].html, page_of[k].url) for k in keys],
+                                                chunksize=8)))
+
+    def depth(v: Featurized) -> np.ndarray:
+        if v.kind != "html":
+            return np.zeros((len(v.y), len(DEPTH_HINTS)), np.float32)
+        return depths[(v.dataset, v.id)]
+
+    def traf(v: Featurized) -> np.ndarray:
+        if v.kind != "html":
+            return np.full((len(v.y), 2), np.nan, np.float32)
+        return trafilatura_columns(v.texts, extracted[(v.dataset, v.id)])
+
+    columns = {
+        "base": lambda i, p, v: np.zeros((len(p), 0), np.float32),
+        "page_rank": lambda i, p, v: page_rank_columns(p, v.X),
+        "container_mass": lambda i, p, v: container_mass_columns(p, v.X, v.groups),
+        "path_fanout": lambda i, p, v: path_fanout_columns(p, v.X, v.groups),
+        "hint_depth": lambda i, p, v: depth(v),
+        "hint_depth_mask": lambda i, p, v: depth(v),
+        "ensemble": lambda i, p, v: np.hstack([depth(v), traf(v)]),
+    }
+    results, seconds = {}, {}
+    for name in args.variants:
+        t0 = time.perf_counter()
+        stage1 = proba1
+        if name in ("hint_depth_mask", "ensemble"):
+            if masked is None:
+                weights = comment_mask(views, depths)
+                masked = stage_one_masked(views, weights, FOLDS)
+            stage1 = masked
+        proba = stage_two(views, stage1, columns[name], weights if stage1 is masked else None, FOLDS,
+                          html_only=name == "ensemble")
+        results[name] = scores(views, proba, golds, pages)
+        seconds[name] = time.perf_counter() - t0
+        f1 = results[name]["f1"]
+        log(f"{name}: HTML mean {np.mean([f1[(d, 'html')] for d in pages]):.4f}, "
+            f"{time.perf_counter() - t0:.0f}s")
+    section = render(results, list(pages), command, seconds)
+    print(section)
+    replace_section(args.out, section, BEGIN, END)
+    log(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
