@@ -97,3 +97,22 @@ def test_benchmark_sections_replace_only_their_own_part(tmp_path):
     assert "second A" in text and "first A" not in text and "first B" in text
     assert text.index("second A") < text.index("first B")  # a section keeps its place
     assert text.count(a[0]) == text.count(a[1]) == text.count(b[0]) == 1
+
+
+def test_leak_rows_pool_characters_and_average_pages():
+    from training.corpus import Page
+    from training.evaluate import SYSTEMS, leak_rows
+
+    def page(pid, segments):
+        return Page("l3s-gn1", pid, pid, "", "", None, None, {"segments": segments})
+
+    big = "c" * 900
+    pages = [page("a", [("comments", big)]), page("b", [("comments", "short comment x")]),
+             page("c", [("fulltext", "the story")])]
+    outputs = {("l3s-gn1", "a"): {s: big for s in SYSTEMS},
+               ("l3s-gn1", "b"): {s: "" for s in SYSTEMS},
+               ("l3s-gn1", "c"): {s: "the story" for s in SYSTEMS}}
+    comments = next(r for r in leak_rows(pages, outputs) if r.kind == "comments")
+    assert comments.pages == 2 and comments.blocks == 2
+    assert comments.shares["model"] == 900 / (900 + len("short comment x"))
+    assert comments.page_shares["model"] == 0.5

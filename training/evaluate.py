@@ -385,12 +385,19 @@ class SnippetRow:
 
 @dataclass(frozen=True)
 class LeakRow:
-    """Share of one block kind's characters that ends up in each system's output."""
+    """Share of one block kind's characters that ends up in each system's output.
+
+    ``shares`` pools the characters of all pages (a page with a huge comment
+    thread weighs as much as its characters); ``page_shares`` is the mean of
+    the per-page shares over the ``pages`` that have the kind.
+    """
 
     kind: str
     blocks: int
     chars: int
     shares: dict[str, float]
+    pages: int = 0
+    page_shares: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -456,12 +463,20 @@ def leak_rows(pages: list[Page], outputs: Outputs) -> list[LeakRow]:
         blocks = [(p, normalise(text)) for p in pages for label, text in p.extra.get("segments", [])
                   if label == kind and normalise(text)]
         total = sum(len(b) for _, b in blocks)
-        shares = {}
+        per_page: dict[str, int] = {}
+        for p, b in blocks:
+            per_page[p.id] = per_page.get(p.id, 0) + len(b)
+        shares, page_shares = {}, {}
         for system in SYSTEMS:
             norm_out = {p.id: normalise(outputs[(p.dataset, p.id)].get(system) or "") for p in pages}
-            leaked = sum(len(b) for p, b in blocks if b in norm_out[p.id])
-            shares[system] = leaked / total if total else 0.0
-        rows.append(LeakRow(kind, len(blocks), total, shares))
+            leaked: dict[str, int] = {}
+            for p, b in blocks:
+                if b in norm_out[p.id]:
+                    leaked[p.id] = leaked.get(p.id, 0) + len(b)
+            shares[system] = sum(leaked.values()) / total if total else 0.0
+            page_shares[system] = (sum(leaked.get(pid, 0) / n for pid, n in per_page.items())
+                                   / len(per_page) if per_page else 0.0)
+        rows.append(LeakRow(kind, len(blocks), total, shares, len(per_page), page_shares))
     return rows
 
 
@@ -634,9 +649,11 @@ def snippet_table(rows: Sequence[SnippetRow]) -> str:
 
 def leak_table(rows: Sequence[LeakRow]) -> str:
     """Share of characters of each l3s-gn1 block kind that ends up in the output."""
-    header = ["block kind", "blocks", "chars", *SYSTEMS.values()]
+    header = ["block kind", "blocks", "chars", *SYSTEMS.values(), "pages",
+              *(f"{name}, mean per page" for name in SYSTEMS.values())]
     body = [[f"{r.kind} ({'kept ↑' if r.kind == KEPT_KIND else 'leaked ↓'})", str(r.blocks),
-             f"{r.chars:,}", *(f"{r.shares[s]:.1%}" for s in SYSTEMS)] for r in rows]
+             f"{r.chars:,}", *(f"{r.shares[s]:.1%}" for s in SYSTEMS), str(r.pages),
+             *(f"{r.page_shares[s]:.1%}" for s in SYSTEMS)] for r in rows]
     return _table(header, body)
 
 
@@ -677,7 +694,9 @@ def render_section(report: Report) -> str:
         snippet_table(report.snippets),
         f"### Leaks by block kind ({LEAK_DATASET})",
         "Share of the characters of each annotated block kind whose whole block (whitespace-"
-        "normalised) appears in the output; the model is out-of-fold.",
+        "normalised) appears in the output, pooled over all pages, then the mean of the same "
+        "share per page over the pages that have the kind (one page with a huge comment thread "
+        "weighs less there); the model is out-of-fold.",
         leak_table(report.leaks),
         "### Text mode",
         "*text*: each page flattened to its visible text one line per block (our segmenter), "
