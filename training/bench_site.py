@@ -58,7 +58,7 @@ from training.corpus import TRAIN_DATASETS, Featurized, iter_dataset
 from training.corpus import site_of as link_site
 from training.docs import replace_section
 from training.evaluate import KINDS, oof_digest, paired_delta
-from training.metrics import Score, page_pr
+from training.metrics import Score, averaged, page_pr
 from training.train import FOLDS, _code_digest, load_dataset
 
 REPO = Path(__file__).resolve().parent.parent
@@ -260,18 +260,10 @@ def _prf(s: Score) -> str:
     return f"{s.precision:.3f} / {s.recall:.3f} / {s.f1:.3f}"
 
 
-def score_of(prs: Sequence[tuple[float, float]]) -> Score:
-    """article_score's averaging, from per-page (precision, recall)."""
-    precision = float(np.mean([p for p, _ in prs])) if prs else 0.0
-    recall = float(np.mean([r for _, r in prs])) if prs else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return Score(precision, recall, f1, len(prs))
-
-
 def grid_rows(subsets: dict[tuple[str, str], Subset]) -> tuple[list[str], tuple[int, float], dict]:
     """The grid table, the rule with the best mean F1 gain on the dev half, and the gains."""
     def mean_gain(rule, keep) -> float:
-        gains = [score_of(s.by_rule[rule]).f1 - score_of(s.single_pr).f1
+        gains = [averaged(s.by_rule[rule]).f1 - averaged(s.single_pr).f1
                  for (name, _), s in subsets.items() if keep(name)]
         return float(np.mean(gains)) if gains else 0.0
 
@@ -304,7 +296,7 @@ def detail_rows(subsets: dict[tuple[str, str], Subset]) -> list[str]:
             share = f"{s.dropped_boiler / s.dropped:.0%}" if s.dropped else "-"
             rows.append(
                 f"| {name} | {half} | {kind} | {len(s.golds)} | {s.pages_on_big_sites} | "
-                f"{_prf(score_of(s.single_pr))} | {_prf(score_of(s.by_rule[default]))} | "
+                f"{_prf(averaged(s.single_pr))} | {_prf(averaged(s.by_rule[default]))} | "
                 f"{delta.value:+.4f} [{delta.low:+.4f}, {delta.high:+.4f}] | {s.dropped} ({share}) |")
     return rows
 

@@ -51,14 +51,12 @@ from boilerplate.segment import HINTS, PATH_LEVELS, _token_hints, from_html
 from training.corpus import TRAIN_DATASETS, Featurized, Page, featurize_page
 from training.docs import replace_section
 from training.evaluate import (
-    DEFAULT_CACHE_DIR, LEAK_DATASET, LEAK_KINDS, _trafilatura, load_views, log, oof_predictions,
-    select_pages,
+    DEFAULT_CACHE_DIR, LEAK_DATASET, LEAK_KINDS, _trafilatura, leak_rows, load_views, log,
+    oof_predictions, select_pages,
 )
 from training.labelled import iter_labelled
-from training.metrics import normalise, page_pr
-from training.train import (
-    FIXTURES, FOLDS, LABELLED_WEIGHT, REPO, STAGE2_PARAMS, page_text, site_folds, stack,
-)
+from training.metrics import article_score
+from training.train import FIXTURES, FOLDS, REPO, STAGE2_PARAMS, out_of_fold, page_text, site_folds
 
 BEGIN = "<!-- levers.py:begin -->"
 END = "<!-- levers.py:end -->"
@@ -66,6 +64,8 @@ DEFAULT_OUT = REPO / "docs" / "benchmarks.md"
 THRESHOLD = 0.3
 VARIANTS = ("base", "page_rank", "container_mass", "path_fanout", "hint_depth", "hint_depth_mask",
             "ensemble")
+#: Variants trained with cleaneval's comment lines left out (both stages).
+MASKED = ("hint_depth_mask", "ensemble")
 #: Hints whose distance ``hint_depth`` measures (segment._HINT_PATTERNS names).
 DEPTH_HINTS = ("comment", "related", "popular", "nav", "share", "footer", "side", "subscribe", "ad",
                "caption", "content", "list", "meta", "tag", "header", "title")
@@ -200,29 +200,14 @@ def comment_mask(views: list[Featurized], depths: dict) -> list[np.ndarray]:
 def stage_one_masked(views: list[Featurized], weights: list[np.ndarray], folds: int) -> list[np.ndarray]:
     """Stage one out of fold with per-line training weights (fixtures added as train.main does)."""
     labelled = [f for page in iter_labelled(FIXTURES, split="train") for f in featurize_page(page)]
-    Xl, yl, wl, _ = stack(labelled, LABELLED_WEIGHT)
-    fold_of = site_folds(views, folds)
-    out: list[np.ndarray] = [np.zeros(0)] * len(views)
-    for k in range(folds):
-        t0 = time.perf_counter()
-        train = [i for i in range(len(views)) if fold_of[i] != k]
-        X = np.concatenate([views[i].X for i in train] + [Xl])
-        y = np.concatenate([views[i].y for i in train] + [yl])
-        w = np.concatenate([weights[i] for i in train] + [wl])
-        est = build_estimator()
-        est.fit(X[w > 0], y[w > 0], clf__sample_weight=w[w > 0])
-        for i in np.flatnonzero(fold_of == k):
-            out[i] = est.predict_proba(views[i].X)[:, 1] if len(views[i].y) else np.zeros(0)
-        log(f"  masked stage one, fold {k + 1}/{folds}: {time.perf_counter() - t0:.0f}s")
-    return out
+    return out_of_fold(views, labelled, folds, log=log, weights=weights)
 
 
 def stage_two(views: list[Featurized], proba1: list[np.ndarray], columns: Callable,
               weights: list[np.ndarray] | None, folds: int, html_only: bool = False) -> list[np.ndarray]:
-    """Stage two out of fold on stage2_features plus ``columns(i, p, view)``."""
+    """Stage two out of fold on stage2_features plus ``columns(p, view)``."""
     fold_of = site_folds(views, folds)
-    S = [np.hstack([stage2_features(p, v.X, v.groups), columns(i, p, v)])
-         for i, (p, v) in enumerate(zip(proba1, views))]
+    S = [np.hstack([stage2_features(p, v.X, v.groups), columns(p, v)]) for p, v in zip(proba1, views)]
     out: list[np.ndarray] = [np.zeros(0)] * len(views)
     for k in range(folds):
         train = [i for i in range(len(views))
@@ -245,23 +230,15 @@ def _traf_job(page: tuple[str, str | None]) -> str | None:
 
 def scores(views: list[Featurized], proba: list[np.ndarray], golds: dict, pages: dict) -> dict:
     """Article F1 per (dataset, kind), and l3s-gn1 leak shares per block kind (HTML)."""
-    prs: dict[tuple[str, str], list] = {}
+    pairs: dict[tuple[str, str], list[tuple[str, str]]] = {}
     outputs = {}
     for v, p in zip(views, proba):
         text = page_text(v, p, THRESHOLD)
-        prs.setdefault((v.dataset, v.kind), []).append(page_pr(golds[(v.dataset, v.id)], text))
+        pairs.setdefault((v.dataset, v.kind), []).append((golds[(v.dataset, v.id)], text))
         if v.dataset == LEAK_DATASET and v.kind == "html":
-            outputs[v.id] = normalise(text)
-    f1 = {}
-    for key, values in prs.items():
-        precision, recall = np.mean([a for a, _ in values]), np.mean([b for _, b in values])
-        f1[key] = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    leaks = {}
-    for kind in LEAK_KINDS:
-        blocks = [(p.id, normalise(t)) for p in pages.get(LEAK_DATASET, [])
-                  for label, t in p.extra.get("segments", []) if label == kind and normalise(t)]
-        total = sum(len(b) for _, b in blocks)
-        leaks[kind] = sum(len(b) for pid, b in blocks if b in outputs.get(pid, "")) / total if total else 0.0
+            outputs[(v.dataset, v.id)] = {"model": text}
+    f1 = {key: article_score(values).f1 for key, values in pairs.items()}
+    leaks = {row.kind: row.shares["model"] for row in leak_rows(pages.get(LEAK_DATASET, []), outputs)}
     return {"f1": f1, "leaks": leaks}
 
 
@@ -319,8 +296,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         t0 = time.perf_counter()
         depths = {key: page_hint_depths(page) for key, page in page_of.items()}
         log(f"hint depths: {time.perf_counter() - t0:.0f}s")
-    masked: list[np.ndarray] | None = None
-    weights: list[np.ndarray] | None = None
+    masked: tuple[list[np.ndarray], list[np.ndarray]] | None = None  # (weights, stage one)
     extracted: dict = {}
     if "ensemble" in args.variants:
         keys = list(page_of)
@@ -339,25 +315,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return trafilatura_columns(v.texts, extracted[(v.dataset, v.id)])
 
     columns = {
-        "base": lambda i, p, v: np.zeros((len(p), 0), np.float32),
-        "page_rank": lambda i, p, v: page_rank_columns(p, v.X),
-        "container_mass": lambda i, p, v: container_mass_columns(p, v.X, v.groups),
-        "path_fanout": lambda i, p, v: path_fanout_columns(p, v.X, v.groups),
-        "hint_depth": lambda i, p, v: depth(v),
-        "hint_depth_mask": lambda i, p, v: depth(v),
-        "ensemble": lambda i, p, v: np.hstack([depth(v), traf(v)]),
+        "base": lambda p, v: np.zeros((len(p), 0), np.float32),
+        "page_rank": lambda p, v: page_rank_columns(p, v.X),
+        "container_mass": lambda p, v: container_mass_columns(p, v.X, v.groups),
+        "path_fanout": lambda p, v: path_fanout_columns(p, v.X, v.groups),
+        "hint_depth": lambda p, v: depth(v),
+        "hint_depth_mask": lambda p, v: depth(v),
+        "ensemble": lambda p, v: np.hstack([depth(v), traf(v)]),
     }
     results, seconds = {}, {}
     for name in args.variants:
         t0 = time.perf_counter()
-        stage1 = proba1
-        if name in ("hint_depth_mask", "ensemble"):
+        weights, stage1 = None, proba1
+        if name in MASKED:
             if masked is None:
-                weights = comment_mask(views, depths)
-                masked = stage_one_masked(views, weights, FOLDS)
-            stage1 = masked
-        proba = stage_two(views, stage1, columns[name], weights if stage1 is masked else None, FOLDS,
-                          html_only=name == "ensemble")
+                mask = comment_mask(views, depths)
+                masked = (mask, stage_one_masked(views, mask, FOLDS))
+            weights, stage1 = masked
+        proba = stage_two(views, stage1, columns[name], weights, FOLDS, html_only=name == "ensemble")
         results[name] = scores(views, proba, golds, pages)
         seconds[name] = time.perf_counter() - t0
         f1 = results[name]["f1"]

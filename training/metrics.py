@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -56,7 +56,11 @@ class Score:
 
 def article_score(pairs: Iterable[tuple[str, str]]) -> Score:
     """Score (gold, prediction) pairs with the benchmark's averaging."""
-    prs = [page_pr(g, p) for g, p in pairs]
+    return averaged([page_pr(g, p) for g, p in pairs])
+
+
+def averaged(prs: Sequence[tuple[float, float]]) -> Score:
+    """The benchmark's averaging of per-page (precision, recall) pairs."""
     if not prs:
         return Score(0.0, 0.0, 0.0, 0)
     precision = sum(p for p, _ in prs) / len(prs)

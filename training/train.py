@@ -113,16 +113,25 @@ def page_text(page: Featurized, proba: np.ndarray, threshold: float) -> str:
 
 
 def out_of_fold(pages: list[Featurized], extra: list[Featurized], folds: int,
-                params: dict | None = None, log=print) -> list[np.ndarray]:
-    """Stage-one probabilities per page from models that never saw the page's site."""
+                params: dict | None = None, log=print,
+                weights: Sequence[np.ndarray] | None = None) -> list[np.ndarray]:
+    """Stage-one probabilities per page from models that never saw the page's site.
+
+    ``weights`` (one array per page) replaces the pages' line weights of 1;
+    lines weighted 0 are left out of training.
+    """
     fold_of = site_folds(pages, folds)
     X, y, w, owner = stack(pages)
+    if weights is not None:
+        w = np.concatenate(weights) if len(weights) else w
     Xe, ye, we, _ = stack(extra, LABELLED_WEIGHT)
     row_fold = fold_of[owner]
     out: list[np.ndarray | None] = [None] * len(pages)
     for k in range(folds):
         t0 = time.perf_counter()
         train = row_fold != k
+        if weights is not None:
+            train &= w > 0
         est = build_estimator(**(params or {}))
         est.fit(np.concatenate([X[train], Xe]), np.concatenate([y[train], ye]),
                 clf__sample_weight=np.concatenate([w[train], we]))
