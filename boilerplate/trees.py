@@ -24,12 +24,23 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+#: The optional C version of ``Forest.raw`` (built by setup.py where a C
+#: compiler is available; same results, see tests/test_ctrees.py). None means
+#: numpy: when it is not built, or when DECLUTTER_PURE_PYTHON is set.
+_ctrees: Any = None
+if not os.environ.get("DECLUTTER_PURE_PYTHON"):
+    try:
+        from boilerplate import _ctrees
+    except ImportError:  # pragma: no cover - depends on the install
+        pass
 
 __all__ = ["FORMAT", "Forest", "export", "read_forests", "write_forests"]
 
@@ -78,7 +89,7 @@ def _expit(raw: np.ndarray) -> np.ndarray:
 class Forest:
     """One fitted binary HistGradientBoostingClassifier as flat numpy arrays."""
 
-    __slots__ = (*_ARRAYS, "baseline", "n_features", "_threshold32", "_go_right_if_nan")
+    __slots__ = (*_ARRAYS, "baseline", "n_features", "_threshold32", "_go_right_if_nan", "_depth")
 
     def __init__(self, *, feature: np.ndarray, threshold: np.ndarray, missing_left: np.ndarray,
                  child: np.ndarray, is_leaf: np.ndarray, value: np.ndarray, roots: np.ndarray,
@@ -106,6 +117,7 @@ class Forest:
         self._check()
         self._threshold32 = _float32_at_most(self.threshold)
         self._go_right_if_nan = ~self.missing_left & ~self.is_leaf
+        self._depth = self._tree_depths()
 
     def _check(self) -> None:
         """Refuse arrays that would index out of bounds or never reach a leaf."""
@@ -131,6 +143,18 @@ class Forest:
         if (self.is_leaf & (self.threshold != np.inf)).any():
             raise ValueError("leaf threshold must be +inf")
 
+    def _tree_depths(self) -> np.ndarray:
+        """The most splits on any path from each tree's root (int32, one per tree)."""
+        depth = np.zeros(self.n_trees, dtype=np.int32)
+        frontier, tree = self.roots, np.arange(self.n_trees)
+        while frontier.size:  # one level of every tree per step
+            split = ~self.is_leaf[frontier]
+            frontier, tree = frontier[split], tree[split]
+            depth[np.unique(tree)] += 1
+            left = self.child[frontier]
+            frontier, tree = np.concatenate([left, left + 1]), np.concatenate([tree, tree])
+        return depth
+
     @property
     def n_trees(self) -> int:
         return int(self.roots.size)
@@ -148,6 +172,15 @@ class Forest:
         X = np.ascontiguousarray(X)
         n = X.shape[0]
         raw = np.empty(n, dtype=np.float64)
+        if _ctrees is not None:
+            _ctrees.raw(X, self.feature, thresholds, self.child, self.is_leaf,
+                        self._go_right_if_nan, self.value, self.roots, self._depth, self.baseline, raw)
+            return raw
+        return self._raw_numpy(X, thresholds, raw)
+
+    def _raw_numpy(self, X: np.ndarray, thresholds: np.ndarray, raw: np.ndarray) -> np.ndarray:
+        """``raw`` in numpy: the reference for the C version, and its fallback."""
+        n = X.shape[0]
         has_nan = bool(np.isnan(X).any())
         step = max(1, _CHUNK_ENTRIES // self.n_trees)
         # Chunks of rows, end to end: on a huge page the (rows x trees) arrays
