@@ -13,5 +13,7 @@ setup(
     ext_modules=[
         Extension("boilerplate._ctrees", ["boilerplate/_ctrees.c"], optional=True,
                   extra_compile_args=["-O2", "-fno-fast-math"]),
+        Extension("boilerplate._cwalk", ["boilerplate/_cwalk.c"], optional=True,
+                  extra_compile_args=["-O2"]),
     ],
 )

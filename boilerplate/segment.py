@@ -8,13 +8,24 @@ from __future__ import annotations
 
 import codecs
 import functools
+import os
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from lxml import etree
 
 from .document import Document, Line
 from .errors import EmptyInputError, EncodingError, InputError, InputTooLargeError
+
+#: The optional C version of ``_walk`` (boilerplate/_cwalk.c, built by setup.py
+#: where a C compiler is available; same Lines, see tests/test_cwalk.py). None
+#: means ``_walk``: when it is not built, or when DECLUTTER_PURE_PYTHON is set.
+_cwalk: Any = None
+if not os.environ.get("DECLUTTER_PURE_PYTHON"):
+    try:
+        from boilerplate import _cwalk
+    except ImportError:  # pragma: no cover - depends on the install
+        pass
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -606,7 +617,7 @@ def from_html(html: str | bytes, *, url: str | None = None) -> Document:
     root = _parse(text)
     if root is None:
         return Document(kind="html", lines=(), url=url)
-    lines = _walk(root)
+    lines = _walk_fast(root)
     return Document(kind="html", lines=tuple(lines), title=_page_title(root), url=url)
 
 
@@ -637,6 +648,22 @@ ANCESTOR_LEVELS = 4
 
 _SEM_A_ONLY = SEM["a_only"]
 _NO_ANCESTORS: tuple[int, ...] = ()
+
+
+def _walk_fast(root: etree._Element) -> list[Line]:
+    """``_walk(root)``, by the C walker when it is built and takes the tree.
+
+    The C walker returns None on anything it does not handle (see the top of
+    _cwalk.c); ``_walk`` then does the work. The tables and constants are
+    passed at every call so that this module stays their one source.
+    """
+    if _cwalk is not None:
+        lines = _cwalk.walk(
+            root, Line, _hints, _HINT_CACHE, _HIDDEN_STYLE.search, _clean, _INVISIBLE,
+            _BLOCK, _TAG_SEM, _HIDDEN_CLASS, _SEM_A_ONLY, PATH_LEVELS, ANCESTOR_LEVELS)
+        if lines is not None:
+            return lines
+    return _walk(root)
 
 
 def _walk(root: etree._Element) -> list[Line]:
