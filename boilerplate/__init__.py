@@ -25,6 +25,19 @@ from .segment import from_html, from_text
 
 __version__ = "0.1.0"
 
+
+def speedups() -> dict[str, bool]:
+    """Which optional C speed-ups this install runs.
+
+    ``trees`` (the model's trees) and ``walk`` (the HTML walk) are compiled by
+    setup.py where a C compiler is available; False means the pure-Python
+    code runs instead, with the same results, only slower. The environment
+    variable DECLUTTER_PURE_PYTHON=1 (read at import) turns both off.
+    """
+    from . import segment, trees
+
+    return {"trees": trees._ctrees is not None, "walk": segment._cwalk is not None}
+
 __all__ = [
     "BoilerplateError",
     "Document",
@@ -47,4 +60,5 @@ __all__ = [
     "from_html",
     "from_text",
     "load_model",
+    "speedups",
 ]

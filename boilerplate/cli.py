@@ -69,7 +69,11 @@ def _version(value: bool) -> None:
             model = load_model().version
         except BoilerplateError as exc:
             model = f"unavailable ({exc})"
-        typer.echo(f"declutter {__version__} (model {model})")
+        from . import speedups
+
+        fast = [name for name, on in speedups().items() if on]
+        compiled = ", ".join(fast) if fast else "none, pure Python"
+        typer.echo(f"declutter {__version__} (model {model}; C speed-ups: {compiled})")
         raise typer.Exit()
 
 

@@ -53,6 +53,7 @@ PUBLIC = [
     "from_html",
     "from_text",
     "load_model",
+    "speedups",
 ]
 
 PROSE = ("The council approved the new budget on Tuesday after a long debate about "
@@ -316,3 +317,9 @@ def test_declutter_lines_threshold_and_empty():
     assert declutter_lines([]).lines == ()
     result = declutter_lines(["Home", PROSE], threshold=0.0)
     assert [r.label for r in result.lines] == [Label.CONTENT, Label.CONTENT]
+
+
+def test_speedups_names_the_compiled_parts():
+    states = boilerplate.speedups()
+    assert set(states) == {"trees", "walk"}
+    assert all(isinstance(on, bool) for on in states.values())

@@ -7,6 +7,7 @@ has its own tests in test_batch.py.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -14,6 +15,7 @@ import pytest
 from conftest import PAGES, REPO, fixture_bytes
 from typer.testing import CliRunner
 
+import boilerplate
 from boilerplate import __version__, declutter, load_model
 from boilerplate.cli import app
 
@@ -251,7 +253,17 @@ def test_max_bytes(cli):
 def test_version(cli):
     result = cli("--version")
     assert result.exit_code == 0
-    assert result.stdout == f"declutter {__version__} (model {load_model().version})\n"
+    fast = [name for name, on in boilerplate.speedups().items() if on]
+    compiled = ", ".join(fast) or "none, pure Python"
+    assert result.stdout == (f"declutter {__version__} (model {load_model().version}; "
+                             f"C speed-ups: {compiled})\n")
+
+
+def test_version_names_no_speed_up_under_pure_python():
+    env = {**os.environ, "DECLUTTER_PURE_PYTHON": "1"}
+    out = subprocess.run([sys.executable, "-m", "boilerplate.cli", "--version"], env=env,
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.rstrip().endswith("; C speed-ups: none, pure Python)")
 
 
 # --------------------------------------------------------------------------- failures

@@ -779,8 +779,10 @@ def stage_section(r: Report) -> list[str]:
         "each call). *share* is the stage's share of the summed mean time. *building the "
         "Extraction* is `engines.run_model` (given the probabilities) minus line_groups, "
         "featurize and decide: the LineResult tuple and the result fields. The *of which* rows "
-        "call the two stages' predictors directly (numpy trees exported from the "
-        "scikit-learn model, see `boilerplate/trees.py`), as `Model.content_proba` does.",
+        "call the two stages' predictors directly (trees exported from the scikit-learn "
+        "model as arrays, see `boilerplate/trees.py`, walked in C by `boilerplate/_ctrees.c` "
+        "when it is built), as `Model.content_proba` does; *segment.from_html* walks the "
+        "tree in C (`boilerplate/_cwalk.c`) when that is built (see the C speed-ups line above).",
         table(["stage", "median ms", "p95 ms", "mean ms", "share"], rows),
     ]
 
@@ -1042,7 +1044,20 @@ def machine_lines(model: Model, model_path: Path | None) -> list[str]:
         f"joblib {_version('joblib')}; trafilatura {_version('trafilatura')}",
         f"model: {model_path or DEFAULT_MODEL_PATH.relative_to(REPO)} ({stages}, version {model.version}, "
         f"threshold {model.threshold:.3f})",
+        f"C speed-ups (setup.py): {_speedups()}",
     ]
+
+
+def _speedups() -> str:
+    """Which optional C extensions ran, as ``declutter --version`` says it."""
+    states = boilerplate.speedups()
+    on = [name for name, active in states.items() if active]
+    off = [name for name, active in states.items() if not active]
+    text = ", ".join(on) if on else "none"
+    if off:
+        why = "DECLUTTER_PURE_PYTHON is set" if os.environ.get("DECLUTTER_PURE_PYTHON") else "not built"
+        text += f" ({', '.join(off)}: pure Python, {why})"
+    return text
 
 
 def main(argv: Sequence[str] | None = None) -> int:
