@@ -1342,7 +1342,136 @@ cw_unusual_chars(PyObject *module, PyObject *unused)
     return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, found, n);
 }
 
+/* ------------------------------------------------------------------------ */
+/* hint_bits: segment._hints for an ASCII class/id string, by a DFA.         */
+
+/*
+ * hint_bits(attrs) -> int
+ *
+ * segment._hints(attrs) without its caches: the OR of the hint bits of every
+ * token of attrs.lower() split on [^a-z0-9_-]+, where a token's bits are
+ * those of every state the hint automaton visits on "^" + token + "$".
+ * The DFA is segment._hint_dfa(), handed over once with set_hint_dfa(table,
+ * out): the transition table (int32, one row of _DFA_SYMBOLS columns per
+ * state: the Aho-Corasick automaton with its failure links resolved) and the
+ * output bits per state (uint64). Only for ASCII
+ * strings (the caller checks): lower-casing other characters can yield ASCII
+ * letters ("\u212a" -> "k"), which this does not reproduce.
+ */
+static int
+dfa_symbol(unsigned ch)
+{
+    if (ch >= 'a' && ch <= 'z')
+        return (int)(ch - 'a');
+    if (ch >= '0' && ch <= '9')
+        return 26 + (int)(ch - '0');
+    if (ch == '_')
+        return 36;
+    if (ch == '-')
+        return 37;
+    return -1;
+}
+
+/* The DFA that set_hint_dfa() validated and copied. */
+#define DFA_WIDTH 40  /* _DFA_SYMBOLS: a-z 0-9 _ - ^ $ */
+static int32_t *dfa_table = NULL;
+static uint64_t *dfa_out = NULL;
+
+static PyObject *
+cw_set_hint_dfa(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *table_obj, *out_obj;
+    if (!PyArg_ParseTuple(args, "OO", &table_obj, &out_obj))
+        return NULL;
+    Py_buffer table, out;
+    if (PyObject_GetBuffer(table_obj, &table, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+        return NULL;
+    if (PyObject_GetBuffer(out_obj, &out, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
+        PyBuffer_Release(&table);
+        return NULL;
+    }
+    PyObject *result = NULL;
+    Py_ssize_t states = out.len / 8;
+    const int32_t *T = table.buf;
+    if (table.itemsize != 4 || out.itemsize != 8 || table.len / 4 != states * DFA_WIDTH ||
+        states < 1) {
+        PyErr_SetString(PyExc_ValueError, "set_hint_dfa: bad table or out array");
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < states * DFA_WIDTH; i++)
+        if (T[i] < 0 || T[i] >= states) {
+            PyErr_SetString(PyExc_ValueError, "set_hint_dfa: state out of range");
+            goto done;
+        }
+    int32_t *t_copy = PyMem_Malloc((size_t)table.len);
+    uint64_t *o_copy = PyMem_Malloc((size_t)out.len);
+    if (t_copy == NULL || o_copy == NULL) {
+        PyMem_Free(t_copy);
+        PyMem_Free(o_copy);
+        PyErr_NoMemory();
+        goto done;
+    }
+    memcpy(t_copy, table.buf, (size_t)table.len);
+    memcpy(o_copy, out.buf, (size_t)out.len);
+    PyMem_Free(dfa_table);
+    PyMem_Free(dfa_out);
+    dfa_table = t_copy;
+    dfa_out = o_copy;
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    PyBuffer_Release(&table);
+    PyBuffer_Release(&out);
+    return result;
+}
+
+static PyObject *
+cw_hint_bits(PyObject *self, PyObject *attrs)
+{
+    (void)self;
+    if (!PyUnicode_Check(attrs) || !PyUnicode_IS_ASCII(attrs)) {
+        PyErr_SetString(PyExc_ValueError, "hint_bits: attrs must be an ASCII str");
+        return NULL;
+    }
+    if (dfa_table == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "hint_bits: call set_hint_dfa first");
+        return NULL;
+    }
+    const int32_t *T = dfa_table;
+    const uint64_t *O = dfa_out;
+    const Py_UCS1 *s = PyUnicode_1BYTE_DATA(attrs);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(attrs);
+    uint64_t bits = 0;
+    int32_t state = 0;
+    int in_token = 0;
+    for (Py_ssize_t i = 0; i <= n; i++) {
+        unsigned ch = i < n ? s[i] : 0;
+        if (ch >= 'A' && ch <= 'Z')
+            ch += 'a' - 'A';
+        int sym = dfa_symbol(ch);
+        if (sym >= 0) {
+            if (!in_token) {
+                state = T[38];  /* "^" from the start state */
+                bits |= O[state];
+                in_token = 1;
+            }
+            state = T[(Py_ssize_t)state * DFA_WIDTH + sym];
+            bits |= O[state];
+        } else if (in_token) {
+            state = T[(Py_ssize_t)state * DFA_WIDTH + 39];  /* "$" */
+            bits |= O[state];
+            in_token = 0;
+        }
+    }
+    return PyLong_FromUnsignedLongLong(bits);
+}
+
 static PyMethodDef cw_methods[] = {
+    {"set_hint_dfa", cw_set_hint_dfa, METH_VARARGS,
+     "set_hint_dfa(table, out): validate and keep a copy of segment._hint_dfa()."},
+    {"hint_bits", cw_hint_bits, METH_O,
+     "hint_bits(attrs) -> int: segment._hints of an ASCII str, by the DFA (no cache)."},
     {"walk", (PyCFunction)(void (*)(void))cw_walk, METH_FASTCALL, walk_doc},
     {"bail_reason", cw_bail_reason, METH_NOARGS,
      "Why the last walk() call returned None, or None if it did not."},

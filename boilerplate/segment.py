@@ -7,6 +7,7 @@ charset, then charset-normalizer's guess.
 from __future__ import annotations
 
 import codecs
+from array import array
 import functools
 import os
 import re
@@ -457,27 +458,72 @@ def from_text(text: str | bytes, *, url: str | None = None) -> Document:
 def _hints(attrs: str) -> int:
     """Hint bits of one class+id string (cached: the same strings repeat a lot).
 
-    Tokens are cached too: new class strings are mostly known tokens in a new
-    combination.
+    A string not seen before goes through the automaton as a table in C
+    (``_cwalk.hint_bits``) when the extension is built and the string is ASCII;
+    otherwise token by token in Python, with its own cache of tokens (new class
+    strings are mostly known tokens in a new combination).
     """
     bits = _HINT_CACHE.get(attrs)
     if bits is None:
-        bits = 0
-        for token in _TOKEN_SPLIT.split(attrs.lower()):
-            if token:
-                token_bits = _TOKEN_CACHE.get(token)
-                if token_bits is None:
-                    token_bits = _token_hints(token)
-                    if len(token) <= _HINT_CACHE_KEY_MAX:
-                        if len(_TOKEN_CACHE) > _HINT_CACHE_MAX:
-                            _TOKEN_CACHE.clear()
-                        _TOKEN_CACHE[token] = token_bits
-                bits |= token_bits
+        if _cwalk is not None and attrs.isascii():
+            # The same bits from the automaton as a table, in C (no token cache needed).
+            if not _DFA_LOADED:
+                _load_hint_dfa()
+            bits = _cwalk.hint_bits(attrs)
+        else:
+            bits = _token_bits(attrs)
         if len(attrs) <= _HINT_CACHE_KEY_MAX:
             if len(_HINT_CACHE) > _HINT_CACHE_MAX:
                 _HINT_CACHE.clear()
             _HINT_CACHE[attrs] = bits
     return bits
+
+
+def _token_bits(attrs: str) -> int:
+    """``_hints`` without its cache of whole strings, token by token in Python."""
+    bits = 0
+    for token in _TOKEN_SPLIT.split(attrs.lower()):
+        if token:
+            token_bits = _TOKEN_CACHE.get(token)
+            if token_bits is None:
+                token_bits = _token_hints(token)
+                if len(token) <= _HINT_CACHE_KEY_MAX:
+                    if len(_TOKEN_CACHE) > _HINT_CACHE_MAX:
+                        _TOKEN_CACHE.clear()
+                    _TOKEN_CACHE[token] = token_bits
+            bits |= token_bits
+    return bits
+
+
+#: The symbols of the hint automaton as a table (``_hint_dfa``): the characters
+#: tokens are made of, then the ^ and $ markers. _cwalk.c relies on this order.
+_DFA_SYMBOLS = "abcdefghijklmnopqrstuvwxyz0123456789_-^$"
+_DFA_LOADED = False
+
+
+def _hint_dfa() -> tuple[array, array]:
+    """The hint automaton (``_matcher``) with its failure links resolved.
+
+    Returns the transition table (int32, ``len(_DFA_SYMBOLS)`` entries per
+    state, row-major) and the hint bits of each state (uint64).
+    """
+    goto, fail, out, _ = _matcher()
+    width = len(_DFA_SYMBOLS)
+    table = [[0] * width for _ in goto]
+    order = [0]
+    for state in order:  # breadth first: a failure link points to a state seen before
+        order.extend(goto[state].values())
+        for k, ch in enumerate(_DFA_SYMBOLS):
+            nxt = goto[state].get(ch)
+            table[state][k] = nxt if nxt is not None else (table[fail[state]][k] if state else 0)
+    return array("i", [t for row in table for t in row]), array("Q", out)
+
+
+def _load_hint_dfa() -> None:
+    """Hand the table to the C module, once (on the first class string not cached)."""
+    global _DFA_LOADED
+    _cwalk.set_hint_dfa(*_hint_dfa())
+    _DFA_LOADED = True
 
 
 def _token_hints(token: str) -> int:

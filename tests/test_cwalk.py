@@ -344,3 +344,58 @@ def test_pure_python_env_var_turns_the_c_walker_off():
         out = subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO,
                              capture_output=True, text=True, check=True)
         assert out.stdout.strip() == off
+
+
+# --------------------------------------------------------------------------- hint_bits (the DFA)
+
+
+HINT_WORDS = sorted({lit.strip("^$") for p in segment._HINT_PATTERNS.values()
+                     for lit in segment._literals(p)} - {""})
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(
+    st.sampled_from(HINT_WORDS),
+    st.sampled_from(HINT_WORDS).map(str.upper),
+    st.text(alphabet="abcxyzAZ019_-", max_size=10),
+    st.text(alphabet=" \t\n.:#/>|", min_size=1, max_size=3),
+), max_size=8))
+def test_hint_bits_equals_the_token_automaton(pieces):
+    segment._load_hint_dfa()
+    attrs = "".join(pieces)
+    assert _cwalk.hint_bits(attrs) == segment._token_bits(attrs)
+
+
+def test_hint_bits_on_every_hint_literal_and_the_fixture_classes():
+    segment._load_hint_dfa()
+    strings = set(HINT_WORDS) | {f"x-{w}-y" for w in HINT_WORDS} | {f"{w}s" for w in HINT_WORDS}
+    for page in sorted(PAGES.iterdir()):
+        root = segment._parse(segment.decode(page.read_bytes()))
+        for el in root.iter():
+            for name in ("class", "id"):
+                value = el.get(name) if isinstance(el.tag, str) else None
+                if value and value.isascii():
+                    strings.add(value)
+    for attrs in sorted(strings):
+        assert _cwalk.hint_bits(attrs) == segment._token_bits(attrs), attrs
+
+
+def test_hints_of_non_ascii_strings_take_the_python_path():
+    # Lower-casing the Kelvin sign gives an ASCII "k": hint_bits refuses it,
+    # _hints reads such strings token by token in Python.
+    with pytest.raises(ValueError):
+        _cwalk.hint_bits("\u212aicker")
+    assert segment._hints("\u212aicker nav") == segment._token_bits("\u212aicker nav")
+    assert segment._hints("\u212aicker") == segment.HINTS["related"]
+
+
+@pytest.mark.parametrize("table, out", [
+    (segment.array("i", [0] * 39), segment.array("Q", [0])),      # a row too short
+    (segment.array("i", [1] * 40), segment.array("Q", [0])),      # a state out of range
+    (segment.array("q", [0] * 40), segment.array("Q", [0])),      # 8-byte states
+])
+def test_set_hint_dfa_refuses_bad_tables(table, out):
+    with pytest.raises(ValueError):
+        _cwalk.set_hint_dfa(table, out)
+    segment._load_hint_dfa()  # the good table is still (or again) in place
+    assert _cwalk.hint_bits("nav") == segment._token_bits("nav")
