@@ -207,7 +207,43 @@ done:
     return result;
 }
 
+/*
+ * expit(raw, out) -> None: out[i] = 1 / (1 + exp(-raw[i])), exp(-raw[i]) taken
+ * as +inf when -raw[i] >= 709 (as trees._expit does with math.exp: the C
+ * library's exp, like SciPy's expit; numpy's own exp differs in the last bit).
+ */
+static PyObject *expit(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *raw_obj, *out_obj;
+    if (!PyArg_ParseTuple(args, "OO", &raw_obj, &out_obj))
+        return NULL;
+    Buf raw = {0}, out = {0};
+    PyObject *result = NULL;
+    if (get(raw_obj, &raw, "d", 0, "raw") < 0 || get(out_obj, &out, "d", 1, "out") < 0)
+        goto done;
+    if (raw.view.len != out.view.len) {
+        PyErr_SetString(PyExc_ValueError, "raw and out of different lengths");
+        goto done;
+    }
+    const double *r = raw.view.buf;
+    double *o = out.view.buf;
+    Py_ssize_t n = raw.view.len / (Py_ssize_t)sizeof(double);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double v = -r[i];
+        double e = v < 709.0 ? exp(v) : INFINITY;
+        o[i] = 1.0 / (1.0 + e);
+    }
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    release(&raw);
+    release(&out);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"expit", expit, METH_VARARGS,
+     "expit(raw, out)\nWrite 1 / (1 + exp(-raw)) into out, with the C library's exp."},
     {"raw", raw, METH_VARARGS,
      "raw(X, feature, threshold, child, is_leaf, go_right_if_nan, value, roots, depth, baseline, out)\n"
      "Write the forest's raw log-odds for every row of X into out."},

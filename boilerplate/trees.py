@@ -80,6 +80,15 @@ def _float32_at_most(threshold: np.ndarray) -> np.ndarray:
 
 def _expit(raw: np.ndarray) -> np.ndarray:
     """1 / (1 + exp(-raw)) with the C library's exp, as SciPy's expit computes it."""
+    if _ctrees is not None:
+        out = np.empty_like(raw, dtype=np.float64)
+        _ctrees.expit(np.ascontiguousarray(raw, dtype=np.float64), out)
+        return out
+    return _expit_python(raw)
+
+
+def _expit_python(raw: np.ndarray) -> np.ndarray:
+    """``_expit`` in Python (math.exp is the C library's exp): the reference."""
     exp = math.exp
     inf = math.inf
     e = np.array([exp(v) if v < 709.0 else inf for v in (-raw).tolist()], dtype=np.float64)

@@ -185,3 +185,14 @@ def test_c_refuses_malformed_arrays(change, error):
         arrays["X"] = np.zeros(40, np.float32)
     with pytest.raises(error):
         ctrees.raw(*_args(forest, X, **arrays))
+
+
+@needs_c
+def test_c_expit_equals_the_python_one():
+    rng = np.random.default_rng(4)
+    raw = np.concatenate([rng.normal(scale=20, size=20_000),
+                          [-709.0, -708.9999, -709.0001, -800.0, 800.0, 0.0, -0.0, np.inf, -np.inf,
+                           np.nan, 1e-300, 36.7368005696771, -36.7368005696771]])
+    assert np.array_equal(trees._expit(raw), trees._expit_python(raw), equal_nan=True)
+    with pytest.raises(ValueError):
+        ctrees.expit(raw, np.empty(3))
