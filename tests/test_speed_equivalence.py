@@ -431,3 +431,21 @@ def test_text_shape_by_blocks_equals_the_reference(monkeypatch, block):
         features._text_shape(lines, X)
         ref = reference_text_shape(lines)
         assert np.array_equal(X[:, :ref.shape[1]], ref), [line.text for line in lines]
+
+
+@pytest.mark.parametrize("seed", RNG_SEEDS)
+def test_dropped_reasons_equal_reason_on_random_rows(seed):
+    """The numpy cue search of decide equals _reason, row by row, on random rows."""
+    rng = np.random.default_rng(seed)
+    n = 3000
+    X = np.zeros((n, len(features.FEATURE_NAMES)), dtype=np.float32)
+    columns = classify._REASON_COLUMNS
+    # Each reason column: mostly 0, else a value near the cut-offs it is compared with.
+    values = rng.choice(np.float32([0, 0, 0, 1, 0.5, 0.49999997, 0.75, 4.4, 4.3999996, 2.0]),
+                        size=(n, len(columns)))
+    X[:, columns] = values
+    proba = rng.choice([0.0, 0.1, 0.29999999, 0.3, 0.31, 0.5, 0.995, 0.9951], size=n)
+    got = classify._dropped_reasons(X, proba)
+    rows = X[:, columns].tolist()
+    assert got == [classify._reason(row, p, False, False, False)
+                   for row, p in zip(rows, proba.tolist())]
