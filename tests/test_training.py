@@ -116,3 +116,38 @@ def test_leak_rows_pool_characters_and_average_pages():
     assert comments.pages == 2 and comments.blocks == 2
     assert comments.shares["model"] == 900 / (900 + len("short comment x"))
     assert comments.page_shares["model"] == 0.5
+
+
+def test_equivalence_script_finds_no_difference_on_fixture_pages(tmp_path, capsys):
+    """training.equivalence runs both paths in child processes and compares their output."""
+    import gzip
+    import json
+
+    from conftest import PAGES
+
+    from training import equivalence
+
+    folder = tmp_path / "data" / "ours"
+    folder.mkdir(parents=True)
+    with gzip.open(folder / "pages.jsonl.gz", "wt", encoding="utf-8") as f:
+        for i, page in enumerate(sorted(PAGES.iterdir())[:4]):
+            html = page.read_bytes().decode("utf-8", "replace")
+            f.write(json.dumps({"id": str(i), "html": html}) + "\n")
+        f.write(json.dumps({"id": "empty", "html": ""}) + "\n")
+    assert equivalence.main([str(tmp_path / "data"), "--no-write"]) == 0
+    out = capsys.readouterr().out
+    assert "**10 of 10 runs identical** (0 differ; 2 inputs refused alike by both)" in out
+    # The empty page is refused as HTML and, flattened to nothing, as text.
+
+
+def test_equivalence_compare_reports_differing_pages():
+    from training import equivalence
+
+    fast = {"speedups": {}, "rows": [("d", "1", "html", "aa", 0.001), ("d", "2", "html", "bb", 0.002),
+                                     ("d", "1", "text", "cc", 0.001), ("d", "2", "text", "dd", 0.001)]}
+    pure = {"speedups": {}, "rows": [("d", "1", "html", "aa", 0.002), ("d", "2", "html", "XX", 0.004),
+                                     ("d", "1", "text", "cc", 0.001), ("d", "2", "text", "dd", 0.002)]}
+    result = equivalence.compare(fast, pure)
+    assert result["differ"] == [("d", "2", "html")]
+    assert result["pages"] == 2 and result["runs"] == 4
+    assert result["html"][1:3] == (1.5, 3.0)
