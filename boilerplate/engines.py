@@ -47,11 +47,9 @@ def run_model(doc: Document, model: Model, *, threshold: float | None = None) ->
     X = featurize(doc, groups)
     proba = model.content_proba(X, groups)
     decision = decide(proba, X, doc, threshold=model.threshold if threshold is None else threshold)
-    results = tuple(
-        LineResult(text=line.text, label=label, score=round(p, 4), reason=reason)
-        for line, label, p, reason in zip(doc.lines, decision.labels, proba.tolist(),
-                                          decision.reasons)
-    )
+    # Positional, through map: keyword calls in a generator cost half as much again.
+    results = tuple(map(LineResult, [line.text for line in doc.lines], decision.labels,
+                        [round(p, 4) for p in proba.tolist()], decision.reasons))
     body = "\n".join(r.text for r in results if r.label is Label.CONTENT)
     return Extraction(
         text=body, lines=results, engine=Engine.MODEL.value, model_version=model.version,
