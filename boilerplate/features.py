@@ -8,13 +8,26 @@ so one model serves both kinds.
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections import Counter
+from typing import Any
 
 import numpy as np
 
 from .document import Document, Line
 from .segment import ANCESTOR_LEVELS, HINTS, SEM
+
+#: The optional C version of the per-line counts of ``_text_block``
+#: (boilerplate/_cfeatures.c, built by setup.py where a C compiler is available;
+#: same matrices, see tests/test_cfeatures.py). None means numpy and re: when it
+#: is not built, or when DECLUTTER_PURE_PYTHON is set.
+_cfeatures: Any = None
+if not os.environ.get("DECLUTTER_PURE_PYTHON"):
+    try:
+        from boilerplate import _cfeatures
+    except ImportError:  # pragma: no cover - depends on the install
+        pass
 
 __all__ = ["FEATURE_VERSION", "FEATURE_NAMES", "STAGE2_NAMES", "featurize", "line_groups", "stage2_features"]
 
@@ -50,6 +63,55 @@ def _first_chars(alternation: str) -> str:
         elif ch == "|" and depth == 0:
             start = True
     return "".join(sorted(firsts))
+
+
+def _expand(alternation: str) -> list[str]:
+    """Every string an alternation of literals matches, in the order ``re`` tries them.
+
+    Supports literal characters, non-capturing groups ``(?:a|b)`` and a greedy
+    ``?`` after a character or a group (its longer choice comes first), which
+    is all _BOILER_TERMS and _BOILER_SYMBOLS use.
+
+    Raises:
+        ValueError: for any other regex syntax (extend this and _cfeatures' tests).
+    """
+
+    def alternatives(i: int) -> tuple[list[str], int]:
+        options: list[str] = []
+        while True:
+            words, i = sequence(i)
+            options += words
+            if i < len(alternation) and alternation[i] == "|":
+                i += 1
+                continue
+            return options, i
+
+    def sequence(i: int) -> tuple[list[str], int]:
+        words = [""]
+        while i < len(alternation) and alternation[i] not in "|)":
+            if alternation.startswith("(?:", i):
+                atom, i = alternatives(i + 3)
+                if i >= len(alternation) or alternation[i] != ")":
+                    raise ValueError(f"unbalanced group in {alternation!r}")
+                i += 1
+            elif alternation[i] in "\\[]{}().*+?^$":
+                raise ValueError(f"unsupported {alternation[i]!r} in {alternation!r}")
+            else:
+                atom, i = [alternation[i]], i + 1
+            if i < len(alternation) and alternation[i] == "?":
+                atom, i = atom + [""], i + 1
+                if i < len(alternation) and alternation[i] in "?+*{":
+                    raise ValueError(f"unsupported quantifier in {alternation!r}")
+            # Backtracking varies the last choice fastest.
+            words = [w + a for w in words for a in atom]
+        return words, i
+
+    out, end = alternatives(0)
+    if end != len(alternation):
+        raise ValueError(f"unbalanced group in {alternation!r}")
+    if "" in out:
+        raise ValueError(f"empty alternative in {alternation!r}")
+    return out
 
 
 # Text-shape regexes run once over the whole page (lines joined by "\n", in
@@ -117,6 +179,10 @@ _BOILER_WORDS = re.compile(
     rf"(?=[{_first_chars(_BOILER_TERMS + '|' + _BOILER_SYMBOLS)}])"
     rf"(?:\b(?:{_BOILER_TERMS})\b|{_BOILER_SYMBOLS})"
 )
+#: _BOILER_WORDS as literals for _cfeatures, in the order re tries them: the
+#: first _BOILER_BOUNDED need \b on both sides (the terms), the rest none.
+_BOILER_LITERALS = tuple(_expand(_BOILER_TERMS) + _expand(_BOILER_SYMBOLS))
+_BOILER_BOUNDED = len(_expand(_BOILER_TERMS))
 #: Code-point ranges for per-character classes, counted with numpy.
 _DIGITS = ((0x30, 0x39), (0x660, 0x669), (0xFF10, 0xFF19))
 _UPPERS = ((0x41, 0x5A), (0xC0, 0xD6), (0xD8, 0xDE), (0x391, 0x3A9), (0x410, 0x42F))
@@ -153,6 +219,7 @@ def _range_table(ranges: tuple[tuple[int, int], ...]) -> np.ndarray:
 #: ranges hold the code point), then 0/1 for capitals, the space and colons.
 _CLASS_DIGIT, _CLASS_UPPER, _CLASS_LETTER, _CLASS_CJK, _CLASS_PUNCT, _CLASS_CAPITAL, \
     _CLASS_SPACE, _CLASS_COLON = range(8)
+_N_CLASSES = 8
 _CLASS_TABLE = np.stack(
     [_range_table(r) for r in (_DIGITS, _UPPERS, _LETTERS, _CJK, _PUNCTS)]
     + [np.minimum(_range_table(_CAPITALS), 1), _range_table(((0x20, 0x20),)),
@@ -261,21 +328,24 @@ def _text_block(texts: list[str], dups: Counter[str], X: np.ndarray) -> None:
     lengths = np.fromiter((len(t) for t in texts), dtype=np.float64, count=n)
     starts = np.concatenate(([0], np.cumsum(lengths[:-1] + 1))).astype(np.int64)
     chars = np.maximum(lengths, 1.0)  # a Line is never empty, but keep ratios finite
-    # A trailing separator makes every line's reduceat segment non-empty.
-    cps = np.frombuffer((blob + "\n").encode("utf-32-le"), dtype=np.uint32)
-
-    # Character classes, counted per line in one pass (see _CLASS_TABLE).
-    classes = _CLASS_TABLE.take(np.minimum(cps, _TABLE_SIZE - 1), axis=0)
-    # _CAPITALISED's matches: a capital at the start of the text, after a
-    # newline (its ^ in MULTILINE mode) or after a space.
-    after_break = np.empty(cps.shape, dtype=bool)
-    after_break[0] = True
-    np.equal(cps[:-1], 0x20, out=after_break[1:])
-    after_break[1:] |= cps[:-1] == 0x0A
-    classes[:, _CLASS_CAPITAL] &= after_break.view(np.uint8)
-    # _ENDS_COLON's matches: a colon before a newline (its $) or the end.
-    classes[:-1, _CLASS_COLON] &= (cps[1:] == 0x0A).view(np.uint8)
-    counts = np.add.reduceat(classes, starts, axis=0, dtype=np.int64)
+    fast = _cfeatures is not None
+    if fast:
+        # The class counts, then the matches of _SENT_END, _ENDS_SENT,
+        # _SEPARATORS and _BOILER_WORDS per line, as the else branch finds
+        # them; False (a lone surrogate) sends the block down that branch.
+        found = np.empty((n, _N_CLASSES + 4), dtype=np.int64)
+        fast = _cfeatures.counts(blob, lower, starts, _CLASS_TABLE, _CLASS_CAPITAL, _CLASS_COLON,
+                                 _BOILER_LITERALS, _BOILER_BOUNDED, found)
+    if fast:
+        counts = found[:, :_N_CLASSES]
+        sent_ends, ends_sentence = found[:, _N_CLASSES], found[:, _N_CLASSES + 1] > 0
+        separators, boiler_words = found[:, _N_CLASSES + 2], found[:, _N_CLASSES + 3]
+    else:
+        counts = _class_counts(blob, starts)
+        sent_ends = _count_per_line(_SENT_END, blob, starts, n)
+        ends_sentence = _count_per_line(_ENDS_SENT, blob, starts, n) > 0
+        separators = _count_per_line(_SEPARATORS, blob, starts, n)
+        boiler_words = _count_per_line(_BOILER_WORDS, lower, starts, n)
 
     def per_line(column: int) -> np.ndarray:
         return counts[:, column].astype(np.float64)
@@ -324,15 +394,33 @@ def _text_block(texts: list[str], dups: Counter[str], X: np.ndarray) -> None:
         quote_start, byline = count(_QUOTE_START) > 0, count(_BYLINE, lower) > 0
     columns = (
         np.log1p(chars), np.log1p(words), (chars - words + 1) / words,
-        per_line(_CLASS_PUNCT) / chars, count(_SENT_END), count(_ENDS_SENT) > 0,
+        per_line(_CLASS_PUNCT) / chars, sent_ends, ends_sentence,
         ends_colon, digits / chars,
         per_line(_CLASS_UPPER) / np.maximum(per_line(_CLASS_LETTER), 1), capitals / words,
         bullet, bullet_only, date, date & (chars < _DATE_LINE_CHARS),
-        per_line(_CLASS_CJK) / chars, count(_SEPARATORS), count(_BOILER_WORDS, lower),
+        per_line(_CLASS_CJK) / chars, separators, boiler_words,
         byline, quote_start,
         np.fromiter((dups[t] - 1 for t in texts), dtype=np.float64, count=n),
     )
     X[:, : len(_TEXT_COLUMNS)] = np.column_stack(columns)
+
+
+def _class_counts(blob: str, starts: np.ndarray) -> np.ndarray:
+    """Per line (``starts``: offsets in ``blob``), the sums of the _CLASS_TABLE
+    rows of its characters and line break, capitals and colons masked (numpy)."""
+    # A trailing separator makes every line's reduceat segment non-empty.
+    cps = np.frombuffer((blob + "\n").encode("utf-32-le"), dtype=np.uint32)
+    classes = _CLASS_TABLE.take(np.minimum(cps, _TABLE_SIZE - 1), axis=0)
+    # _CAPITALISED's matches: a capital at the start of the text, after a
+    # newline (its ^ in MULTILINE mode) or after a space.
+    after_break = np.empty(cps.shape, dtype=bool)
+    after_break[0] = True
+    np.equal(cps[:-1], 0x20, out=after_break[1:])
+    after_break[1:] |= cps[:-1] == 0x0A
+    classes[:, _CLASS_CAPITAL] &= after_break.view(np.uint8)
+    # _ENDS_COLON's matches: a colon before a newline (its $) or the end.
+    classes[:-1, _CLASS_COLON] &= (cps[1:] == 0x0A).view(np.uint8)
+    return np.add.reduceat(classes, starts, axis=0, dtype=np.int64)
 
 
 #: First characters that can start a _BULLET (besides digits), _QUOTE_START or _BYLINE match.
