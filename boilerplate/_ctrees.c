@@ -23,45 +23,13 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <math.h>
+
+#include "_cbuf.h"
 #include <stdint.h>
 #include <string.h>
 
 /* Rows walked down one tree side by side. */
 #define BLOCK 16
-
-typedef struct {
-    Py_buffer view;
-    int held;
-} Buf;
-
-static void release(Buf *b) {
-    if (b->held) {
-        PyBuffer_Release(&b->view);
-        b->held = 0;
-    }
-}
-
-/* A contiguous 1-d (or, for X, 2-d) buffer of the given struct format. */
-static int get(PyObject *obj, Buf *b, const char *fmt, int writable, const char *name) {
-    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
-    if (PyObject_GetBuffer(obj, &b->view, flags) < 0)
-        return -1;
-    b->held = 1;
-    const char *f = b->view.format ? b->view.format : "B";
-    if (f[0] == '<' || f[0] == '=' || f[0] == '@')
-        f++;
-    if (strcmp(f, fmt) != 0) {
-        /* 'l' and 'q' are both 8 bytes on the platforms we build for. */
-        int ok = (strcmp(fmt, "q") == 0 && strcmp(f, "l") == 0 && b->view.itemsize == 8) ||
-                 (strcmp(fmt, "i") == 0 && strcmp(f, "l") == 0 && b->view.itemsize == 4);
-        if (!ok) {
-            PyErr_Format(PyExc_TypeError, "%s: expected format %s, got %s", name, fmt, f);
-            release(b);
-            return -1;
-        }
-    }
-    return 0;
-}
 
 /* True when every row of the block sits on a leaf (the rest of the steps
  * would change nothing). */
@@ -132,11 +100,11 @@ static PyObject *raw(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "X must be 2-d");
         goto done;
     }
-    if (get(o[1], &feat, "i", 0, "feature") < 0 || get(o[2], &thr, is32 ? "f" : "d", 0, "threshold") < 0 ||
-        get(o[3], &child, "q", 0, "child") < 0 || get(o[4], &leaf, "?", 0, "is_leaf") < 0 ||
-        get(o[5], &nanr, "?", 0, "go_right_if_nan") < 0 || get(o[6], &val, "d", 0, "value") < 0 ||
-        get(o[7], &roots, "q", 0, "roots") < 0 || get(o[9], &steps, "i", 0, "depth") < 0 ||
-        get(o[8], &out, "d", 1, "out") < 0)
+    if (get(o[1], &feat, "il", 4, 0, "feature") < 0 || get(o[2], &thr, is32 ? "f" : "d", is32 ? 4 : 8, 0, "threshold") < 0 ||
+        get(o[3], &child, "ql", 8, 0, "child") < 0 || get(o[4], &leaf, "?", 1, 0, "is_leaf") < 0 ||
+        get(o[5], &nanr, "?", 1, 0, "go_right_if_nan") < 0 || get(o[6], &val, "d", 8, 0, "value") < 0 ||
+        get(o[7], &roots, "ql", 8, 0, "roots") < 0 || get(o[9], &steps, "il", 4, 0, "depth") < 0 ||
+        get(o[8], &out, "d", 8, 1, "out") < 0)
         goto done;
     Py_ssize_t rows = X.view.shape[0], width = X.view.shape[1];
     Py_ssize_t n_nodes = feat.view.len / (Py_ssize_t)sizeof(int32_t);
@@ -203,6 +171,7 @@ done:
     release(&nanr);
     release(&val);
     release(&roots);
+    release(&steps);
     release(&out);
     return result;
 }
@@ -219,7 +188,7 @@ static PyObject *expit(PyObject *self, PyObject *args) {
         return NULL;
     Buf raw = {0}, out = {0};
     PyObject *result = NULL;
-    if (get(raw_obj, &raw, "d", 0, "raw") < 0 || get(out_obj, &out, "d", 1, "out") < 0)
+    if (get(raw_obj, &raw, "d", 8, 0, "raw") < 0 || get(out_obj, &out, "d", 8, 1, "out") < 0)
         goto done;
     if (raw.view.len != out.view.len) {
         PyErr_SetString(PyExc_ValueError, "raw and out of different lengths");

@@ -45,12 +45,12 @@ def test_extensions_are_built_where_they_can_be():
         "reinstall (pip install .) and read the build warning")
 
 
-def test_pure_python_switch_turns_the_extension_off():
-    code = "import boilerplate.trees as t; print(t._ctrees is None)"
+def test_pure_python_switch_turns_every_extension_off():
+    code = "import boilerplate; print(sorted(boilerplate.speedups().items()))"
     env = {**os.environ, "DECLUTTER_PURE_PYTHON": "1"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          check=True)
-    assert out.stdout.strip() == "True"
+    assert out.stdout.strip() == "[('features', False), ('trees', False), ('walk', False)]"
 
 
 def numpy_raw(forest: Forest, X: np.ndarray) -> np.ndarray:
@@ -185,6 +185,21 @@ def test_c_refuses_malformed_arrays(change, error):
         arrays["X"] = np.zeros(40, np.float32)
     with pytest.raises(error):
         ctrees.raw(*_args(forest, X, **arrays))
+
+
+@needs_c
+def test_c_calls_hold_no_reference_to_their_arrays():
+    """Every buffer taken is released: the arrays' reference counts come back."""
+    forest = random_forest(np.random.default_rng(5), n_trees=9, n_features=4)
+    X = np.random.default_rng(6).normal(size=(40, 4)).astype(np.float32)
+    arrays = [forest.feature, forest._threshold32, forest.child, forest.is_leaf,
+              forest._go_right_if_nan, forest.value, forest.roots, forest._depth, X]
+    before = [sys.getrefcount(a) for a in arrays]
+    for _ in range(50):
+        forest.raw(X)
+        with pytest.raises(TypeError):
+            ctrees.raw(*_args(forest, X, threshold=forest.threshold))
+    assert [sys.getrefcount(a) for a in arrays] == before
 
 
 @needs_c

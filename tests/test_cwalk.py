@@ -349,6 +349,11 @@ def test_pure_python_env_var_turns_the_c_walker_off():
 # --------------------------------------------------------------------------- hint_bits (the DFA)
 
 
+def load_dfa() -> None:
+    """Hand segment's table to the extension (as segment does, also under DECLUTTER_PURE_PYTHON)."""
+    _cwalk.set_hint_dfa(*segment._hint_dfa())
+
+
 HINT_WORDS = sorted({lit.strip("^$") for p in segment._HINT_PATTERNS.values()
                      for lit in segment._literals(p)} - {""})
 
@@ -361,13 +366,13 @@ HINT_WORDS = sorted({lit.strip("^$") for p in segment._HINT_PATTERNS.values()
     st.text(alphabet=" \t\n.:#/>|", min_size=1, max_size=3),
 ), max_size=8))
 def test_hint_bits_equals_the_token_automaton(pieces):
-    segment._load_hint_dfa()
+    load_dfa()
     attrs = "".join(pieces)
     assert _cwalk.hint_bits(attrs) == segment._token_bits(attrs)
 
 
 def test_hint_bits_on_every_hint_literal_and_the_fixture_classes():
-    segment._load_hint_dfa()
+    load_dfa()
     strings = set(HINT_WORDS) | {f"x-{w}-y" for w in HINT_WORDS} | {f"{w}s" for w in HINT_WORDS}
     for page in sorted(PAGES.iterdir()):
         root = segment._parse(segment.decode(page.read_bytes()))
@@ -397,5 +402,5 @@ def test_hints_of_non_ascii_strings_take_the_python_path():
 def test_set_hint_dfa_refuses_bad_tables(table, out):
     with pytest.raises(ValueError):
         _cwalk.set_hint_dfa(table, out)
-    segment._load_hint_dfa()  # the good table is still (or again) in place
+    load_dfa()  # the good table is still (or again) in place
     assert _cwalk.hint_bits("nav") == segment._token_bits("nav")
