@@ -457,15 +457,31 @@ def _markup(lines: tuple[Line, ...], groups: np.ndarray, X: np.ndarray) -> None:
     density = np.minimum(links / np.maximum(chars, 1.0), 1.0)
     X[:, base] = density
     X[:, base + 1] = np.fromiter((l.depth for l in lines), dtype=np.float32, count=n)
-    paths = Counter(l.path for l in lines)
-    linked = Counter(l.path for l, d in zip(lines, density) if d > 0.5)
-    X[:, base + 2] = [math.log1p(paths[l.path] - 1) for l in lines]
-    X[:, base + 3] = [linked[l.path] / paths[l.path] for l in lines]
+    # Lines per tag path, and how many of them are mostly links. line_groups'
+    # last column numbers the paths; its negative keys are the lines without
+    # a path, which count as one path here ("").
+    path_key = np.maximum(groups[:, ANCESTOR_LEVELS], -1)
+    inverse = _group_index(path_key)
+    same_path = np.bincount(inverse)[inverse]
+    linked = np.bincount(inverse, weights=density > 0.5)[inverse]
+    X[:, base + 2] = _log1p_table(n).take(same_path - 1)
+    X[:, base + 3] = linked / same_path
     X[np.arange(n), [_TAG_GROUP_COL.get(l.tag, _OTHER_GROUP_COL) for l in lines]] = 1.0
     _bits(X, [l.sem for l in lines], SEM, "sem_")
     _bits(X, [l.hints for l in lines], HINTS, "hint_")
     _bits(X, [l.own_hints for l in lines], HINTS, "own_")
     _containers(groups, chars, links, X)
+
+
+def _log1p_table(n: int) -> np.ndarray:
+    """``math.log1p(k)`` for k in 0..n-1 (the C library's, as the per-line code had it)."""
+    global _LOG1P
+    if len(_LOG1P) < n:
+        _LOG1P = np.array([math.log1p(k) for k in range(max(n, 2 * len(_LOG1P)))])
+    return _LOG1P
+
+
+_LOG1P = np.array([math.log1p(k) for k in range(1024)])
 
 
 #: Column of each tag's group (tags of no group are "other").
