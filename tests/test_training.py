@@ -136,8 +136,15 @@ def test_equivalence_script_finds_no_difference_on_fixture_pages(tmp_path, capsy
         f.write(json.dumps({"id": "empty", "html": ""}) + "\n")
     assert equivalence.main([str(tmp_path / "data"), "--no-write"]) == 0
     out = capsys.readouterr().out
-    assert "**10 of 10 runs identical** (0 differ; 2 inputs refused alike by both)" in out
     # The empty page is refused as HTML and, flattened to nothing, as text.
+    assert "**10 of 10 runs identical** (0 differ; 2 inputs refused alike by both)" in out
+    # Against a checkout (this one): the other process runs that checkout's code.
+    repo = Path(__file__).resolve().parent.parent
+    assert equivalence.main([str(tmp_path / "data"), "--reference", str(repo),
+                             "--out", str(tmp_path / "b.md")]) == 0
+    out = capsys.readouterr().out
+    assert f"one with the code of {repo} " in out and "**10 of 10 runs identical**" in out
+    assert not (tmp_path / "b.md").exists()  # a comparison with a checkout is not written
 
 
 def test_equivalence_compare_reports_differing_pages():

@@ -2,6 +2,8 @@
 
     python -m training.equivalence /work/shared/data                 # writes docs/benchmarks.md
     python -m training.equivalence /work/shared/data --every 10 --no-write
+    git worktree add /tmp/ref 45823d5 && \
+    python -m training.equivalence /work/shared/data --reference /tmp/ref --no-write
 
 The optional C extensions (``boilerplate.speedups()``) are twins of Python
 code that stays the reference. This runs ``boilerplate.declutter`` on every
@@ -14,6 +16,10 @@ also times each page in both, so the fallback's cost is on record.
 Identical output on every page means the accuracy figures of evaluate.py are
 unchanged by the speed-ups, whatever they are. Writes its own section of
 docs/benchmarks.md, between its markers.
+
+With ``--reference DIR`` (a checkout of another commit) the second process
+runs that checkout's code instead of the pure-Python path: the same check
+across a change of the Python code too (not written to the docs by default).
 """
 
 from __future__ import annotations
@@ -78,18 +84,27 @@ def run_child(data_dir: Path, every: int, out: Path) -> None:
             except BoilerplateError as exc:
                 outcome = f"error: {type(exc).__name__}: {exc}"
             rows.append((dataset, page_id, mode, outcome, time.perf_counter() - t0))
+    speedups = getattr(boilerplate, "speedups", dict)()  # older commits have none
     with out.open("wb") as f:
-        pickle.dump({"speedups": boilerplate.speedups(), "rows": rows}, f)
+        pickle.dump({"speedups": speedups, "rows": rows}, f)
 
 
-def spawn(data_dir: Path, every: int, pure: bool, out: Path) -> dict:
+def spawn(data_dir: Path, every: int, pure: bool, out: Path, reference: Path | None = None) -> dict:
+    """Run ``run_child`` in a new process: as installed, pure Python, or ``reference``'s code.
+
+    The child runs this file as a script, so that ``import boilerplate`` finds
+    the package on PYTHONPATH (the reference checkout) before the installed one.
+    """
     env = dict(os.environ)
     env.pop("DECLUTTER_PURE_PYTHON", None)
+    env.pop("PYTHONPATH", None)
     if pure:
         env["DECLUTTER_PURE_PYTHON"] = "1"
-    cmd = [sys.executable, "-m", "training.equivalence", str(data_dir), "--every", str(every),
+    if reference is not None:
+        env["PYTHONPATH"] = str(reference)
+    cmd = [sys.executable, str(Path(__file__).resolve()), str(data_dir), "--every", str(every),
            "--child", str(out)]
-    subprocess.run(cmd, env=env, cwd=REPO, check=True)
+    subprocess.run(cmd, env=env, cwd=reference or REPO, check=True)
     with out.open("rb") as f:
         return pickle.load(f)
 
@@ -111,7 +126,8 @@ def compare(fast: dict, pure: dict) -> dict:
     return out
 
 
-def section(data_dir: Path, every: int, fast: dict, pure: dict, result: dict, seconds: float) -> str:
+def section(data_dir: Path, every: int, fast: dict, pure: dict, result: dict, seconds: float,
+            reference: Path | None = None) -> str:
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     from training.bench import _commit
 
@@ -126,15 +142,20 @@ def section(data_dir: Path, every: int, fast: dict, pure: dict, result: dict, se
         "",
         f"`boilerplate.declutter` on {sample} of the data folder ({result['pages']:,} pages), as "
         "HTML and flattened to text (the page's lines joined by newlines), in two processes: "
-        f"one with the C speed-ups ({on}), one with DECLUTTER_PURE_PYTHON=1 "
-        f"({', '.join(n for n, a in pure['speedups'].items() if a) or 'none'}). Compared: the body "
-        "text and every line's text, label, score and reason (or the error).",
+        f"one with the C speed-ups ({on}), "
+        + (f"one with the code of {reference} " if reference is not None
+           else "one with DECLUTTER_PURE_PYTHON=1 ")
+        + f"({', '.join(n for n, a in pure['speedups'].items() if a) or 'no speed-ups'}). Compared: "
+        "the body text and every line's text, label, score and reason (or the error).",
         "",
         f"- **{result['runs'] - len(result['differ']):,} of {result['runs']:,} runs identical**"
         f" ({len(result['differ'])} differ; {result['errors']} inputs refused alike by both)."
-        " The accuracy figures of evaluate.py are therefore the same with or without the speed-ups.",
+        + (" The accuracy figures of evaluate.py are therefore the same as with that code."
+           if reference is not None else
+           " The accuracy figures of evaluate.py are therefore the same with or without the speed-ups."),
         "",
-        "| input | runs | median ms, C speed-ups | median ms, pure Python | median per-page ratio |",
+        "| input | runs | median ms, C speed-ups | median ms, "
+        + ("reference" if reference is not None else "pure Python") + " | median per-page ratio |",
         "|---|---:|---:|---:|---:|",
     ]
     for mode in ("html", "text"):
@@ -157,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
                         help="markdown file whose equivalence.py section is replaced")
     parser.add_argument("--no-write", action="store_true", help="print the summary only")
+    parser.add_argument("--reference", type=Path, default=None,
+                        help="compare against this checkout's code instead of pure Python")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.every < 1:
@@ -167,13 +190,17 @@ def main(argv: list[str] | None = None) -> int:
         run_child(args.data_dir, args.every, args.child)
         return 0
     t0 = time.perf_counter()
+    if args.reference is not None and not (args.reference / "boilerplate").is_dir():
+        parser.error(f"no boilerplate/ package in {args.reference}")
     with tempfile.TemporaryDirectory() as tmp:
         fast = spawn(args.data_dir, args.every, False, Path(tmp) / "fast.pkl")
-        pure = spawn(args.data_dir, args.every, True, Path(tmp) / "pure.pkl")
+        pure = spawn(args.data_dir, args.every, args.reference is None, Path(tmp) / "pure.pkl",
+                     args.reference)
     result = compare(fast, pure)
-    text = section(args.data_dir, args.every, fast, pure, result, time.perf_counter() - t0)
+    text = section(args.data_dir, args.every, fast, pure, result, time.perf_counter() - t0,
+                   args.reference)
     print(text)
-    if not args.no_write:
+    if not args.no_write and args.reference is None:
         from training.docs import replace_section
 
         replace_section(args.out, text, BEGIN, END)
