@@ -144,7 +144,8 @@ def test_equivalence_script_finds_no_difference_on_fixture_pages(tmp_path, capsy
                              "--out", str(tmp_path / "b.md")]) == 0
     out = capsys.readouterr().out
     assert f"one with the code of {repo} " in out and "**10 of 10 runs identical**" in out
-    assert not (tmp_path / "b.md").exists()  # a comparison with a checkout is not written
+    written = (tmp_path / "b.md").read_text(encoding="utf-8")
+    assert equivalence.REF_BEGIN in written and equivalence.BEGIN not in written
 
 
 def test_equivalence_compare_reports_differing_pages():

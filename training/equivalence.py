@@ -19,7 +19,7 @@ docs/benchmarks.md, between its markers.
 
 With ``--reference DIR`` (a checkout of another commit) the second process
 runs that checkout's code instead of the pure-Python path: the same check
-across a change of the Python code too (not written to the docs by default).
+across a change of the Python code too (written to a section of its own).
 """
 
 from __future__ import annotations
@@ -42,6 +42,9 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "docs" / "benchmarks.md"
 BEGIN = "<!-- equivalence.py:begin -->"
 END = "<!-- equivalence.py:end -->"
+#: --reference runs own a section of their own.
+REF_BEGIN = "<!-- equivalence.py --reference:begin -->"
+REF_END = "<!-- equivalence.py --reference:end -->"
 
 
 def page_records(data_dir: Path, every: int):
@@ -134,11 +137,15 @@ def section(data_dir: Path, every: int, fast: dict, pure: dict, result: dict, se
     on = ", ".join(name for name, active in fast["speedups"].items() if active) or "none"
     sample = "every page" if every == 1 else f"every {every}th page"
     lines = [
-        BEGIN, "",
-        "## C speed-ups against the pure-Python code",
+        BEGIN if reference is None else REF_BEGIN, "",
+        "## C speed-ups against the pure-Python code" if reference is None
+        else f"## This code against an earlier checkout ({reference.name})",
         "",
         f"Generated on {when} by `python -m training.equivalence {data_dir}"
-        f"{'' if every == 1 else f' --every {every}'}` ({seconds / 60:.0f} min; commit {_commit()}).",
+        f"{'' if every == 1 else f' --every {every}'}"
+        f"{'' if reference is None else f' --reference {reference}'}` "
+        f"({seconds / 60:.0f} min; commit {_commit()}"
+        + ("" if reference is None else f"; reference: {_commit_of(reference)}") + ").",
         "",
         f"`boilerplate.declutter` on {sample} of the data folder ({result['pages']:,} pages), as "
         "HTML and flattened to text (the page's lines joined by newlines), in two processes: "
@@ -166,8 +173,18 @@ def section(data_dir: Path, every: int, fast: dict, pure: dict, result: dict, se
     if result["differ"]:
         lines += ["", "Differing runs (first 20): " + ", ".join(
             f"{d}/{i} ({m})" for d, i, m in result["differ"][:20])]
-    lines += ["", END]
+    lines += ["", END if reference is None else REF_END]
     return "\n".join(lines) + "\n"
+
+
+def _commit_of(checkout: Path) -> str:
+    """The commit of a checkout or worktree, else "unknown" (a plain export has no .git)."""
+    try:
+        out = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short=12", "HEAD"],
+                             capture_output=True, text=True, check=True)
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -200,10 +217,13 @@ def main(argv: list[str] | None = None) -> int:
     text = section(args.data_dir, args.every, fast, pure, result, time.perf_counter() - t0,
                    args.reference)
     print(text)
-    if not args.no_write and args.reference is None:
+    if not args.no_write:
         from training.docs import replace_section
 
-        replace_section(args.out, text, BEGIN, END)
+        if args.reference is None:
+            replace_section(args.out, text, BEGIN, END)
+        else:
+            replace_section(args.out, text, REF_BEGIN, REF_END)
     return 1 if result["differ"] else 0
 
 
