@@ -470,7 +470,102 @@ done:
     return result;
 }
 
+/*
+ * groups(lines, levels, out) -> None
+ *
+ * features.line_groups without its Python loop: for line i, out[i] holds the
+ * first `levels` of line.ancestors, padded with -1 - i, then the number of
+ * line.path in order of first appearance (-1 - i for an empty path). out is a
+ * writable int64 array of len(lines) * (levels + 1) entries.
+ */
+static PyObject *groups(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *lines, *out_obj;
+    int levels;
+    if (!PyArg_ParseTuple(args, "OiO", &lines, &levels, &out_obj))
+        return NULL;
+    if (!PyTuple_Check(lines) && !PyList_Check(lines)) {
+        PyErr_SetString(PyExc_TypeError, "groups: lines must be a tuple or list");
+        return NULL;
+    }
+    if (levels < 0) {
+        PyErr_SetString(PyExc_ValueError, "groups: levels must be >= 0");
+        return NULL;
+    }
+    Buf out = {0};
+    if (get(out_obj, &out, "ql", 8, 1, "out") < 0)
+        return NULL;
+    PyObject *result = NULL, *paths = PyDict_New();
+    PyObject *seq = PySequence_Fast(lines, "groups: lines must be a sequence");
+    if (paths == NULL || seq == NULL)
+        goto done;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq), width = (Py_ssize_t)levels + 1;
+    if (out.view.len / 8 != n * width) {
+        PyErr_SetString(PyExc_ValueError, "groups: out has the wrong size");
+        goto done;
+    }
+    int64_t *dst = out.view.buf;
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int64_t alone = -1 - (int64_t)i, *row = dst + i * width;
+        PyObject *anc = PyObject_GetAttrString(items[i], "ancestors");
+        if (anc == NULL)
+            goto done;
+        if (!PyTuple_Check(anc)) {
+            Py_DECREF(anc);
+            PyErr_SetString(PyExc_TypeError, "groups: Line.ancestors must be a tuple");
+            goto done;
+        }
+        Py_ssize_t have = PyTuple_GET_SIZE(anc);
+        for (Py_ssize_t k = 0; k < levels; k++) {
+            if (k < have) {
+                long long v = PyLong_AsLongLong(PyTuple_GET_ITEM(anc, k));
+                if (v == -1 && PyErr_Occurred()) {
+                    Py_DECREF(anc);
+                    goto done;
+                }
+                row[k] = (int64_t)v;
+            } else {
+                row[k] = alone;
+            }
+        }
+        Py_DECREF(anc);
+        PyObject *path = PyObject_GetAttrString(items[i], "path");
+        if (path == NULL)
+            goto done;
+        int truth = PyObject_IsTrue(path);
+        if (truth < 0) {
+            Py_DECREF(path);
+            goto done;
+        }
+        if (!truth) {
+            row[levels] = alone;
+        } else {
+            PyObject *next = PyLong_FromSsize_t(PyDict_GET_SIZE(paths));
+            PyObject *id = next ? PyDict_SetDefault(paths, path, next) : NULL;  /* borrowed */
+            Py_XDECREF(next);
+            long long v = id ? PyLong_AsLongLong(id) : -1;
+            if (id == NULL || (v == -1 && PyErr_Occurred())) {
+                Py_DECREF(path);
+                goto done;
+            }
+            row[levels] = (int64_t)v;
+        }
+        Py_DECREF(path);
+    }
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    Py_XDECREF(seq);
+    Py_XDECREF(paths);
+    release(&out);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"groups", groups, METH_VARARGS,
+     "groups(lines, levels, out)\n"
+     "features.line_groups' keys of every line into out (int64, levels + 1 per line)."},
     {"counts", counts, METH_VARARGS,
      "counts(blob, lower, starts, table, capital_col, colon_col, literals, n_bounded, out) -> bool\n"
      "Per-line class counts and regex match counts of features._text_block into out\n"

@@ -602,6 +602,17 @@ def line_groups(doc: Document) -> np.ndarray:
     """
     n = len(doc.lines)
     width = ANCESTOR_LEVELS + 1
+    if _cfeatures is not None:
+        out = np.empty((n, width), dtype=np.int64)
+        _cfeatures.groups(doc.lines, ANCESTOR_LEVELS, out)
+        return out
+    return _line_groups_python(doc)
+
+
+def _line_groups_python(doc: Document) -> np.ndarray:
+    """``line_groups`` in Python: the reference for the C version, and its fallback."""
+    n = len(doc.lines)
+    width = ANCESTOR_LEVELS + 1
     paths: dict[str, int] = {}
     flat: list[int] = []
     extend = flat.extend

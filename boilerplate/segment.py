@@ -378,6 +378,7 @@ _XML_ROOT = re.compile(
 _HTML_ROOTS = frozenset({"html", "head", "body", "meta", "title", "link", "base", "script",
                          "style", "div", "p", "table", "form", "center", "font", "frameset"})
 _HTML_TAG = re.compile(r"<(?:html|body)[\s>]", re.I)
+_NON_SPACE = re.compile(r"\S")
 
 
 def check_page(text: str, kind: str) -> None:
@@ -387,11 +388,13 @@ def check_page(text: str, kind: str) -> None:
         EmptyInputError: for empty or whitespace-only input.
         InputError: for JSON or XML documents given as HTML or auto.
     """
-    if not text.strip():
+    # Neither strip() nor lstrip(): they copy the whole page; isspace() and
+    # the search stop at the first character that is not whitespace.
+    if not text or text.isspace():
         raise EmptyInputError("empty input")
     if kind == "text":
         return
-    head = text.lstrip()[:1]
+    head = _NON_SPACE.search(text).group()
     if head in ("{", "["):
         import json
 

@@ -15,10 +15,7 @@ under DECLUTTER_PURE_PYTHON=1: they switch the path themselves.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -353,3 +350,47 @@ line_text = st.lists(st.sampled_from(PIECES), max_size=12).map("".join)
 def test_random_text(texts, kind):
     assert_same_counts(texts)
     assert_same_matrices(doc_of(texts, kind))
+
+
+# --------------------------------------------------------------------------- line_groups
+
+
+def c_groups(doc: Document) -> np.ndarray:
+    out = np.empty((len(doc.lines), features.ANCESTOR_LEVELS + 1), dtype=np.int64)
+    _cfeatures.groups(doc.lines, features.ANCESTOR_LEVELS, out)
+    return out
+
+
+@needs_c
+def test_groups_equal_line_groups_on_the_fixture_pages():
+    for page in sorted(PAGES.iterdir()):
+        doc = segment_page(page.read_bytes())
+        assert np.array_equal(c_groups(doc), features._line_groups_python(doc)), page.name
+        assert np.array_equal(features.line_groups(doc), features._line_groups_python(doc))
+
+
+@needs_c
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.lists(st.integers(0, 2**40), max_size=7).map(tuple),
+                          st.sampled_from(["", "div", "div>p", "ul.x>li", "p", "é>ß"])),
+                max_size=40))
+def test_groups_equal_line_groups_on_random_lines(specs):
+    doc = Document(kind="html", lines=tuple(
+        Line(text="x", index=i, path=path, ancestors=ancestors)
+        for i, (ancestors, path) in enumerate(specs)))
+    assert np.array_equal(c_groups(doc), features._line_groups_python(doc))
+
+
+@needs_c
+def test_groups_refuses_bad_arguments():
+    lines = (Line(text="x", ancestors=(1, 2)),)
+    with pytest.raises(ValueError):
+        _cfeatures.groups(lines, 4, np.empty(4, dtype=np.int64))  # one entry short
+    with pytest.raises(TypeError):
+        _cfeatures.groups(lines, 4, np.empty(5, dtype=np.float64))
+    with pytest.raises(TypeError):
+        _cfeatures.groups((Line(text="x", ancestors=[1]),), 4, np.empty(5, dtype=np.int64))
+    with pytest.raises(OverflowError):
+        _cfeatures.groups((Line(text="x", ancestors=(2**70,)),), 4, np.empty(5, dtype=np.int64))
+    with pytest.raises(TypeError):
+        _cfeatures.groups(iter(lines), 4, np.empty(5, dtype=np.int64))

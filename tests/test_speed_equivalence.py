@@ -449,3 +449,13 @@ def test_dropped_reasons_equal_reason_on_random_rows(seed):
     rows = X[:, columns].tolist()
     assert got == [classify._reason(row, p, False, False, False)
                    for row, p in zip(rows, proba.tolist())]
+
+
+@pytest.mark.parametrize("text", [
+    "", " ", "\u3000\u2028\x1c", "\u00a0 {\"a\": 1}", "\n\t[1, 2]", "\u2003<html>", " x", "\u200b{}",
+])
+def test_check_page_finds_the_first_character_as_strip_did(text):
+    """check_page's empty test and first character equal those of text.strip()/lstrip()."""
+    assert (not text or text.isspace()) == (not text.strip())
+    if text.strip():
+        assert segment._NON_SPACE.search(text).group() == text.lstrip()[:1]
