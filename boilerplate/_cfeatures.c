@@ -562,7 +562,125 @@ done:
     return result;
 }
 
+/* True when code point c is one of the code points of str set. */
+static int in_set(PyObject *set, Py_UCS4 c) {
+    return PyUnicode_FindChar(set, c, 0, PyUnicode_GET_LENGTH(set), 1) >= 0;
+}
+
+/*
+ * line_starts(blob, starts, lower, bullet_chars, only_chars, quote_chars,
+ *             byline_words, out) -> None
+ *
+ * The four patterns of features._text_block anchored at a line's start, for
+ * blocks where no line holds a newline (the caller checks), so ^ and $ can
+ * only match at a line's ends. Per line, into out (uint8, 4 per line):
+ *   0 _BULLET:      a bullet_chars character, or 1 to 3 decimal digits (\d:
+ *                   Py_UNICODE_ISDECIMAL) then "." or ")"; then " " or the
+ *                   line's end (the regex's backtracking cannot do more);
+ *   1 _BULLET_ONLY: 1 to 4 characters, each in only_chars or a decimal digit;
+ *   2 _QUOTE_START: the first character is in quote_chars;
+ *   3 _BYLINE:      lower (lower-cased blob, same positions; None skips this
+ *                   column) starts the line with one of byline_words, then
+ *                   one or more " ", then a character that is not whitespace.
+ */
+static PyObject *line_starts(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *blob, *starts_obj, *lower, *bullet_chars, *only_chars, *quote_chars, *words, *out_obj;
+    if (!PyArg_ParseTuple(args, "UOOUUUO!O", &blob, &starts_obj, &lower, &bullet_chars,
+                          &only_chars, &quote_chars, &PyTuple_Type, &words, &out_obj))
+        return NULL;
+    if (lower != Py_None && (!PyUnicode_Check(lower) ||
+                             PyUnicode_GET_LENGTH(lower) != PyUnicode_GET_LENGTH(blob))) {
+        PyErr_SetString(PyExc_ValueError, "line_starts: lower must be None or as long as blob");
+        return NULL;
+    }
+    Py_ssize_t n_words = PyTuple_GET_SIZE(words);
+    for (Py_ssize_t w = 0; w < n_words; w++)
+        if (!PyUnicode_Check(PyTuple_GET_ITEM(words, w))) {
+            PyErr_SetString(PyExc_TypeError, "line_starts: byline_words must be strings");
+            return NULL;
+        }
+    Buf starts = {0}, out = {0};
+    PyObject *result = NULL;
+    if (get(starts_obj, &starts, "ql", 8, 0, "starts") < 0 || get(out_obj, &out, "B?", 1, 1, "out") < 0)
+        goto done;
+    Py_ssize_t n = starts.view.len / 8, size = PyUnicode_GET_LENGTH(blob);
+    if (out.view.len != 4 * n) {
+        PyErr_SetString(PyExc_ValueError, "line_starts: out must hold 4 entries per line");
+        goto done;
+    }
+    const int64_t *S = starts.view.buf;
+    uint8_t *dst = out.view.buf;
+    int kind = PyUnicode_KIND(blob);
+    const void *data = PyUnicode_DATA(blob);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t lo = (Py_ssize_t)S[i], hi = i + 1 < n ? (Py_ssize_t)S[i + 1] - 1 : size;
+        if (lo < 0 || hi > size || hi < lo) {
+            PyErr_SetString(PyExc_ValueError, "line_starts: starts out of order or range");
+            goto done;
+        }
+        Py_ssize_t len = hi - lo;
+        uint8_t *row = dst + 4 * i;
+        row[0] = row[1] = row[2] = row[3] = 0;
+        if (len == 0)
+            continue;
+        Py_UCS4 first = PyUnicode_READ(kind, data, lo);
+        /* _BULLET */
+        if (in_set(bullet_chars, first)) {
+            row[0] = len == 1 || PyUnicode_READ(kind, data, lo + 1) == ' ';
+        } else {
+            Py_ssize_t r = 0;
+            while (r < len && r < 4 && Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, lo + r)))
+                r++;
+            if (r >= 1 && r <= 3 && r < len) {
+                Py_UCS4 mark = PyUnicode_READ(kind, data, lo + r);
+                if (mark == '.' || mark == ')')
+                    row[0] = r + 1 == len || PyUnicode_READ(kind, data, lo + r + 1) == ' ';
+            }
+        }
+        /* _BULLET_ONLY */
+        if (len <= 4) {
+            int all = 1;
+            for (Py_ssize_t k = 0; k < len && all; k++) {
+                Py_UCS4 c = PyUnicode_READ(kind, data, lo + k);
+                all = Py_UNICODE_ISDECIMAL(c) || in_set(only_chars, c);
+            }
+            row[1] = (uint8_t)all;
+        }
+        /* _QUOTE_START */
+        row[2] = (uint8_t)in_set(quote_chars, first);
+        /* _BYLINE */
+        if (lower != Py_None) {
+            int lkind = PyUnicode_KIND(lower);
+            const void *ldata = PyUnicode_DATA(lower);
+            for (Py_ssize_t w = 0; w < n_words && !row[3]; w++) {
+                PyObject *word = PyTuple_GET_ITEM(words, w);
+                Py_ssize_t wl = PyUnicode_GET_LENGTH(word), k = 0;
+                if (wl >= len)
+                    continue;
+                while (k < wl && PyUnicode_READ(lkind, ldata, lo + k) == PyUnicode_READ_CHAR(word, k))
+                    k++;
+                if (k < wl)
+                    continue;
+                Py_ssize_t j = lo + wl;
+                while (j < hi && PyUnicode_READ(lkind, ldata, j) == ' ')
+                    j++;
+                row[3] = j > lo + wl && j < hi && !Py_UNICODE_ISSPACE(PyUnicode_READ(lkind, ldata, j));
+            }
+        }
+    }
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    release(&starts);
+    release(&out);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"line_starts", line_starts, METH_VARARGS,
+     "line_starts(blob, starts, lower, bullet_chars, only_chars, quote_chars, byline_words, out)\n"
+     "_BULLET, _BULLET_ONLY, _QUOTE_START and _BYLINE at each line's start into out (uint8, 4 per line)."},
     {"groups", groups, METH_VARARGS,
      "groups(lines, levels, out)\n"
      "features.line_groups' keys of every line into out (int64, levels + 1 per line)."},

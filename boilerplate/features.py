@@ -377,17 +377,24 @@ def _text_block(texts: list[str], dups: Counter[str], X: np.ndarray) -> None:
         # No line holds a newline of its own, so the patterns anchored with ^
         # (MULTILINE) can only match at a line's first character: try them
         # there, on the lines whose first character can start a match.
-        at = starts.tolist()
-        bullet = _matches_at(_BULLET, blob, at, [
-            k for k, t in enumerate(texts) if t[:1] in _BULLET_FIRST or t[:1].isdecimal()], n)
-        bullet_only = _matches_at(_BULLET_ONLY, blob, at,
-                                  [k for k, t in enumerate(texts) if len(t) <= 4], n)
-        quote_start = _matches_at(_QUOTE_START, blob, at,
-                                  [k for k, t in enumerate(texts) if t[:1] in _QUOTE_FIRST], n)
-        if len(lower) == len(blob):  # lower-casing kept every position
-            byline = _matches_at(_BYLINE, lower, at,
-                                 [k for k, s in enumerate(at) if lower[s:s + 1] in _BYLINE_FIRST], n)
+        same_positions = len(lower) == len(blob)  # lower-casing kept every position
+        if _cfeatures is not None:
+            flags = np.empty((n, 4), dtype=np.bool_)
+            _cfeatures.line_starts(blob, starts, lower if same_positions else None, _BULLET_CHARS,
+                                   _BULLET_ONLY_CHARS, _QUOTE_CHARS, _BYLINE_WORDS, flags)
+            bullet, bullet_only, quote_start, byline = flags.T
         else:
+            at = starts.tolist()
+            bullet = _matches_at(_BULLET, blob, at, [
+                k for k, t in enumerate(texts) if t[:1] in _BULLET_FIRST or t[:1].isdecimal()], n)
+            bullet_only = _matches_at(_BULLET_ONLY, blob, at,
+                                      [k for k, t in enumerate(texts) if len(t) <= 4], n)
+            quote_start = _matches_at(_QUOTE_START, blob, at,
+                                      [k for k, t in enumerate(texts) if t[:1] in _QUOTE_FIRST], n)
+            if same_positions:
+                byline = _matches_at(_BYLINE, lower, at,
+                                     [k for k, s in enumerate(at) if lower[s:s + 1] in _BYLINE_FIRST], n)
+        if not same_positions:
             byline = count(_BYLINE, lower) > 0
     else:
         bullet, bullet_only = count(_BULLET) > 0, count(_BULLET_ONLY) > 0
@@ -427,6 +434,13 @@ def _class_counts(blob: str, starts: np.ndarray) -> np.ndarray:
 _BULLET_FIRST = frozenset("-–—•·*▪►»>◦‣○●■□")
 _QUOTE_FIRST = frozenset("\"“„«'‘「")
 _BYLINE_FIRST = frozenset("bvpda")
+#: The same patterns spelled out for _cfeatures.line_starts (tests/test_cfeatures.py
+#: checks them against the regexes on every code point): _BULLET's characters,
+#: _BULLET_ONLY's besides digits, _QUOTE_START's, and _BYLINE's words.
+_BULLET_CHARS = "-–—•·*▪►»>◦‣○●■□"
+_BULLET_ONLY_CHARS = _BULLET_CHARS + "|/.) "
+_QUOTE_CHARS = "\"“„«'‘「"
+_BYLINE_WORDS = ("by", "von", "por", "par", "di", "door", "av", "af")
 
 
 def _matches_at(regex: re.Pattern[str], text: str, starts: list[int], lines: list[int],

@@ -394,3 +394,85 @@ def test_groups_refuses_bad_arguments():
         _cfeatures.groups((Line(text="x", ancestors=(2**70,)),), 4, np.empty(5, dtype=np.int64))
     with pytest.raises(TypeError):
         _cfeatures.groups(iter(lines), 4, np.empty(5, dtype=np.int64))
+
+
+# --------------------------------------------------------------------------- line_starts
+
+
+def reference_starts(texts: list[str]) -> np.ndarray:
+    """_BULLET, _BULLET_ONLY, _QUOTE_START, _BYLINE matched at each line's start, by re."""
+    blob = "\n".join(texts)
+    lower = blob.lower()
+    out = np.zeros((len(texts), 4), dtype=bool)
+    at = 0
+    for i, text in enumerate(texts):
+        out[i] = [features._BULLET.match(blob, at) is not None,
+                  features._BULLET_ONLY.match(blob, at) is not None,
+                  features._QUOTE_START.match(blob, at) is not None,
+                  features._BYLINE.match(lower, at) is not None]
+        at += len(text) + 1
+    return out
+
+
+def c_starts(texts: list[str]) -> np.ndarray:
+    blob = "\n".join(texts)
+    lower = blob.lower()
+    out = np.empty((len(texts), 4), dtype=np.bool_)
+    _cfeatures.line_starts(blob, starts_of(texts), lower if len(lower) == len(blob) else None,
+                           features._BULLET_CHARS, features._BULLET_ONLY_CHARS,
+                           features._QUOTE_CHARS, features._BYLINE_WORDS, out)
+    return out
+
+
+def code_points_to_try() -> list[str]:
+    """All of the first 0x3000 code points, every 7th one above (no surrogates), every
+    decimal digit and every character of the patterns."""
+    import unicodedata
+
+    cps = set(range(0x3000)) | set(range(0x3000, 0x110000, 7))
+    cps |= {c for c in range(0x110000) if unicodedata.category(chr(c)) == "Nd"}
+    cps |= {ord(c) for c in features._BULLET_ONLY_CHARS + features._QUOTE_CHARS}
+    return [chr(c) for c in sorted(cps) if not 0xD800 <= c <= 0xDFFF and chr(c) != "\n"]
+
+
+@needs_c
+def test_line_starts_equal_the_regexes_on_every_code_point_tried():
+    for c in code_points_to_try():
+        texts = [c, c + " ", c + "x", "1" + c, "12" + c + " ", "123" + c, "1234" + c,
+                 c * 4, c * 5, "by" + c + "x", "by " + c, "von  " + c, c + "by x", "door"]
+        texts = [t for t in texts if "\n" not in t.lower()]
+        blob = "\n".join(texts)
+        if len(blob.lower()) != len(blob):
+            continue  # the caller passes lower=None then (see the next test)
+        assert np.array_equal(c_starts(texts), reference_starts(texts)), repr(c)
+
+
+@needs_c
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.text(alphabet="-•»>)(.|/ 0123456789٣xyBbyvonpardiface \"“'「\u00a0\t", min_size=1,
+                        max_size=9), min_size=1, max_size=12))
+def test_line_starts_equal_the_regexes_on_random_lines(texts):
+    assert np.array_equal(c_starts(texts), reference_starts(texts))
+
+
+@needs_c
+def test_featurize_with_and_without_line_starts_in_c(monkeypatch):
+    texts = ["• item", "1. first", "12) second", "by Jane Doe", "von  Hans", "“Quote”", "- ", "İstanbul by x",
+             "1234. no", "—", "|/", "By Someone"]
+    doc = Document(kind="text", lines=tuple(Line(text=t, index=i) for i, t in enumerate(texts)))
+    fast = featurize(doc)
+    monkeypatch.setattr(features, "_cfeatures", None)
+    assert np.array_equal(fast, featurize(doc))
+
+
+@needs_c
+def test_line_starts_refuses_bad_arguments():
+    good = dict(blob="ab\ncd", starts=np.array([0, 3]), lower="ab\ncd", bullet=features._BULLET_CHARS,
+                only=features._BULLET_ONLY_CHARS, quote=features._QUOTE_CHARS,
+                words=features._BYLINE_WORDS, out=np.empty((2, 4), dtype=np.bool_))
+    _cfeatures.line_starts(*good.values())
+    for change, error in [({"lower": "abc"}, ValueError), ({"out": np.empty((2, 3), np.bool_)}, ValueError),
+                          ({"starts": np.array([0, 9])}, ValueError), ({"words": ("by", 3)}, TypeError),
+                          ({"words": ["by"]}, TypeError), ({"starts": np.array([0.0, 3.0])}, TypeError)]:
+        with pytest.raises(error):
+            _cfeatures.line_starts(*{**good, **change}.values())
