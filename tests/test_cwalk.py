@@ -404,3 +404,17 @@ def test_set_hint_dfa_refuses_bad_tables(table, out):
         _cwalk.set_hint_dfa(table, out)
     load_dfa()  # the good table is still (or again) in place
     assert _cwalk.hint_bits("nav") == segment._token_bits("nav")
+
+
+def test_lines_from_the_c_walker_are_not_tracked_by_the_garbage_collector():
+    """Lines hold only strs, ints and a tuple of ints: untracked, as CPython untracks such tuples."""
+    import gc
+
+    html = "<div><section><p>one <a href=x>two</a></p><ul><li>three</li></ul></section></div>"
+    root = segment._parse(html)
+    lines = c_walk(root)
+    assert lines == segment._walk(root) and len(lines) == 2
+    assert not any(gc.is_tracked(line) for line in lines)
+    assert all(line.ancestors and not gc.is_tracked(line.ancestors) for line in lines)
+    # Built by calling the class instead, they stay as Python makes them.
+    assert all(gc.is_tracked(line) for line in c_walk(root, line_cls=line_by_call))
