@@ -78,22 +78,24 @@ def decide(proba: np.ndarray, X: np.ndarray, doc: Document, *, threshold: float)
 
 
 def _dropped_reasons(X: np.ndarray, proba: np.ndarray) -> list[str]:
-    """``_reason`` of dropped lines (not date lines), with the cue search in numpy.
+    """The reasons of dropped lines (not date lines), the cue search in numpy.
 
-    ``_reason`` stays the readable definition (tests/test_speed_equivalence.py
-    checks both agree): the first two cues of [bullet, link text, the
-    _HINT_REASONS in order, repeated text, boilerplate wording] are picked for
-    all lines at once; only the strings are built line by line.
+    A caption-like text line says so; otherwise the first two cues of
+    [bullet, link text, the _HINT_REASONS in order, repeated text,
+    boilerplate wording] that hold are picked for all lines at once, else a
+    note on the missing sentence ending; only the strings are built line by
+    line. tests/test_speed_equivalence.py holds the line-by-line definition
+    (reference_reason) and checks both agree.
     """
     n = len(proba)
     if n == 0:
         return []
-    R = X[:, _REASON_COLUMNS].astype(np.float64)  # compared in double, as _reason does
+    R = X[:, _REASON_COLUMNS].astype(np.float64)  # compared in double, as Python floats are
     caption = (R[:, _R_MODE_TEXT] > 0) & (R[:, _R_ENDS_SENTENCE] == 0) & (proba >= 0.3)
     cues = np.empty((n, len(_CUE_TEXTS)), dtype=bool)
     cues[:, 0] = R[:, _R_BULLET] > 0
     cues[:, 1] = R[:, _R_LINK] >= 0.5
-    np.greater(R[:, _R_HINTS[0][0]:], 0, out=cues[:, 2:-2])
+    np.greater(R[:, _R_FIRST_HINT:], 0, out=cues[:, 2:-2])
     cues[:, -2] = R[:, _R_DUP] > 0
     cues[:, -1] = R[:, _R_BOILER] > 0
     rows = np.arange(n)
@@ -143,42 +145,13 @@ _HINT_REASONS = (
 )
 
 
-#: Columns _reason reads, in this order (see _R_* below).
+#: Columns the reasons read, in this order (see _R_* below).
 _REASON_COLUMNS = [_F[name] for name in ("mode_text", "ends_sentence", "link_density", "bullet_only",
                                          "dup_count", "boiler_words", "log_chars")]
 _REASON_COLUMNS += [_F[name] for name, _ in _HINT_REASONS]
 _R_MODE_TEXT, _R_ENDS_SENTENCE, _R_LINK, _R_BULLET, _R_DUP, _R_BOILER, _R_LOG_CHARS = range(7)
-_R_HINTS = tuple(enumerate((text for _, text in _HINT_REASONS), start=7))
-#: The cues of a dropped line in the order _reason ranks them ("" is the
-#: link-text cue, whose text holds the line's link share).
+_R_FIRST_HINT = 7  # then the _HINT_REASONS columns, in order
+#: The cues of a dropped line in the order they rank ("" is the link-text cue,
+#: whose text holds the line's link share).
 _CUE_TEXTS = ("list bullet or separator", "", *(text for _, text in _HINT_REASONS),
               "text repeated on the page", "boilerplate wording")
-
-
-def _reason(row: list[float], p: float, kept: bool, rescued: bool, date_only: bool) -> str:
-    """A short human-readable cue for the decision (the strongest visible one).
-
-    ``row`` holds the line's values of ``_REASON_COLUMNS``.
-    """
-    if rescued:
-        return f"kept: densest text region of an otherwise empty page (score {p:.2f})"
-    if kept:
-        return f"kept: score {p:.2f}"
-    if date_only:
-        return "dropped: date/time line"
-    if row[_R_MODE_TEXT] > 0 and row[_R_ENDS_SENTENCE] == 0 and p >= 0.3:
-        return f"dropped: reads like a caption (no sentence ending; score {p:.2f})"
-    cues = [text for i, text in _R_HINTS if row[i] > 0]
-    if row[_R_LINK] >= 0.5:
-        cues.insert(0, f"mostly link text ({row[_R_LINK]:.0%})")
-    if row[_R_BULLET] > 0:
-        cues.insert(0, "list bullet or separator")
-    if row[_R_DUP] > 0:
-        cues.append("text repeated on the page")
-    if row[_R_BOILER] > 0:
-        cues.append("boilerplate wording")
-    if not cues and row[_R_ENDS_SENTENCE] == 0:
-        cues.append("short line without a sentence ending" if row[_R_LOG_CHARS] < 4.4
-                    else "no sentence ending")
-    cue = "; ".join(cues[:2]) if cues else "unlike article prose"
-    return f"dropped: {cue} (score {p:.2f})"

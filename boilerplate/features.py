@@ -8,13 +8,13 @@ so one model serves both kinds.
 from __future__ import annotations
 
 import math
-import os
 import re
 from collections import Counter
 from typing import Any
 
 import numpy as np
 
+from ._native import load
 from .document import Document, Line
 from .segment import ANCESTOR_LEVELS, HINTS, SEM
 
@@ -22,12 +22,7 @@ from .segment import ANCESTOR_LEVELS, HINTS, SEM
 #: (boilerplate/_cfeatures.c, built by setup.py where a C compiler is available;
 #: same matrices, see tests/test_cfeatures.py). None means numpy and re: when it
 #: is not built, or when DECLUTTER_PURE_PYTHON is set.
-_cfeatures: Any = None
-if not os.environ.get("DECLUTTER_PURE_PYTHON"):
-    try:
-        from boilerplate import _cfeatures
-    except ImportError:  # pragma: no cover - depends on the install
-        pass
+_cfeatures: Any = load("_cfeatures")
 
 __all__ = ["FEATURE_VERSION", "FEATURE_NAMES", "STAGE2_NAMES", "featurize", "line_groups", "stage2_features"]
 

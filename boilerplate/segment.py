@@ -7,26 +7,21 @@ charset, then charset-normalizer's guess.
 from __future__ import annotations
 
 import codecs
-from array import array
 import functools
-import os
 import re
+from array import array
 from typing import Any, Literal
 
 from lxml import etree
 
+from ._native import load
 from .document import Document, Line
 from .errors import EmptyInputError, EncodingError, InputError, InputTooLargeError
 
 #: The optional C version of ``_walk`` (boilerplate/_cwalk.c, built by setup.py
 #: where a C compiler is available; same Lines, see tests/test_cwalk.py). None
 #: means ``_walk``: when it is not built, or when DECLUTTER_PURE_PYTHON is set.
-_cwalk: Any = None
-if not os.environ.get("DECLUTTER_PURE_PYTHON"):
-    try:
-        from boilerplate import _cwalk
-    except ImportError:  # pragma: no cover - depends on the install
-        pass
+_cwalk: Any = load("_cwalk")
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -470,8 +465,7 @@ def _hints(attrs: str) -> int:
     if bits is None:
         if _cwalk is not None and attrs.isascii():
             # The same bits from the automaton as a table, in C (no token cache needed).
-            if not _DFA_LOADED:
-                _load_hint_dfa()
+            _load_hint_dfa()
             bits = _cwalk.hint_bits(attrs)
         else:
             bits = _token_bits(attrs)
@@ -501,7 +495,6 @@ def _token_bits(attrs: str) -> int:
 #: The symbols of the hint automaton as a table (``_hint_dfa``): the characters
 #: tokens are made of, then the ^ and $ markers. _cwalk.c relies on this order.
 _DFA_SYMBOLS = "abcdefghijklmnopqrstuvwxyz0123456789_-^$"
-_DFA_LOADED = False
 
 
 def _hint_dfa() -> tuple[array, array]:
@@ -522,11 +515,10 @@ def _hint_dfa() -> tuple[array, array]:
     return array("i", [t for row in table for t in row]), array("Q", out)
 
 
+@functools.lru_cache(maxsize=1)
 def _load_hint_dfa() -> None:
     """Hand the table to the C module, once (on the first class string not cached)."""
-    global _DFA_LOADED
     _cwalk.set_hint_dfa(*_hint_dfa())
-    _DFA_LOADED = True
 
 
 def _token_hints(token: str) -> int:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import os
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -32,15 +31,12 @@ from typing import Any
 
 import numpy as np
 
+from ._native import load
+
 #: The optional C version of ``Forest.raw`` (built by setup.py where a C
 #: compiler is available; same results, see tests/test_ctrees.py). None means
 #: numpy: when it is not built, or when DECLUTTER_PURE_PYTHON is set.
-_ctrees: Any = None
-if not os.environ.get("DECLUTTER_PURE_PYTHON"):
-    try:
-        from boilerplate import _ctrees
-    except ImportError:  # pragma: no cover - depends on the install
-        pass
+_ctrees: Any = load("_ctrees")
 
 __all__ = ["FORMAT", "Forest", "export", "read_forests", "write_forests"]
 

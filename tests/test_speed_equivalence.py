@@ -435,7 +435,7 @@ def test_text_shape_by_blocks_equals_the_reference(monkeypatch, block):
 
 @pytest.mark.parametrize("seed", RNG_SEEDS)
 def test_dropped_reasons_equal_reason_on_random_rows(seed):
-    """The numpy cue search of decide equals _reason, row by row, on random rows."""
+    """The numpy cue search of decide equals reference_reason, row by row, on random rows."""
     rng = np.random.default_rng(seed)
     n = 3000
     X = np.zeros((n, len(features.FEATURE_NAMES)), dtype=np.float32)
@@ -446,8 +446,8 @@ def test_dropped_reasons_equal_reason_on_random_rows(seed):
     X[:, columns] = values
     proba = rng.choice([0.0, 0.1, 0.29999999, 0.3, 0.31, 0.5, 0.995, 0.9951], size=n)
     got = classify._dropped_reasons(X, proba)
-    rows = X[:, columns].tolist()
-    assert got == [classify._reason(row, p, False, False, False)
+    rows = X.astype(np.float64)  # the values as Python floats, as decide reads them
+    assert got == [reference_reason(row, p, False, False, False)
                    for row, p in zip(rows, proba.tolist())]
 
 

@@ -58,7 +58,7 @@ from typing import Any
 import numpy as np
 
 import boilerplate
-from boilerplate import declutter
+from boilerplate import _native, declutter
 from boilerplate.classify import decide
 from boilerplate.engines import run_model
 from boilerplate.errors import BoilerplateError
@@ -1056,7 +1056,7 @@ def _speedups() -> str:
     off = [name for name, active in states.items() if not active]
     text = ", ".join(on) if on else "none"
     if off:
-        why = "DECLUTTER_PURE_PYTHON is set" if os.environ.get("DECLUTTER_PURE_PYTHON") else "not built"
+        why = "DECLUTTER_PURE_PYTHON is set" if _native.PURE_PYTHON else "not built"
         text += f" ({', '.join(off)}: pure Python, {why})"
     return text
 
