@@ -35,9 +35,9 @@ def speedups() -> dict[str, bool]:
     results, only slower. The environment variable DECLUTTER_PURE_PYTHON=1
     (read at import) turns them all off.
     """
-    from . import features, segment, trees
+    from . import features, trees, walk
 
-    return {"trees": trees._ctrees is not None, "walk": segment._cwalk is not None,
+    return {"trees": trees._ctrees is not None, "walk": walk._cwalk is not None,
             "features": features._cfeatures is not None}
 
 __all__ = [

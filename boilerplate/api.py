@@ -7,18 +7,11 @@ from pathlib import Path
 
 from .document import Document, Extraction, Line
 from .engines import Engine, run_model, run_trafilatura
-from .errors import InputError, InputTooLargeError
+from .errors import InputError
 from .model import load_model
-from .segment import (
-    DEFAULT_MAX_BYTES,
-    Kind,
-    check_page,
-    decode,
-    detect_kind,
-    from_html,
-    from_text,
-    unwrap,
-)
+from .decode import DEFAULT_MAX_BYTES, to_text
+from .segment import from_html, from_text
+from .sniff import Kind, check_page, detect_kind
 
 __all__ = ["declutter", "declutter_lines"]
 
@@ -55,7 +48,9 @@ def declutter(
         ModelError: if the model file is missing, corrupt or incompatible.
         EngineError: if an engine fails.
     """
-    text = _as_text(data, max_bytes)
+    if not isinstance(data, str | bytes | bytearray | memoryview):
+        raise TypeError(f"declutter() takes str or bytes, not {type(data).__name__}")
+    text = to_text(data, max_bytes=max_bytes)
     check_page(text, kind)
     kind = detect_kind(text) if kind == "auto" else kind
     engine = _engine(engine)
@@ -99,29 +94,9 @@ def _engine(engine: Engine | str) -> Engine:
         raise InputError(f"unknown engine {engine!r}: expected one of {names}") from None
 
 
-def _as_text(data: str | bytes, max_bytes: int | None) -> str:
-    """Type-check, size-check and decode the input."""
-    if isinstance(data, bytearray | memoryview):
-        data = bytes(data)
-    if not isinstance(data, str | bytes):
-        raise TypeError(f"declutter() takes str or bytes, not {type(data).__name__}")
-    if max_bytes is not None and _size(data, max_bytes) > max_bytes:
-        raise InputTooLargeError(
-            f"input is {_size(data, max_bytes):,} bytes, over the {max_bytes:,}-byte limit (max_bytes)"
-        )
-    return decode(unwrap(data, max_bytes=max_bytes)) if isinstance(data, bytes) else data
-
-
-def _size(data: str | bytes, max_bytes: int) -> int:
-    """Size in bytes (UTF-8 for str; only encoded when it could matter)."""
-    if isinstance(data, bytes) or len(data) > max_bytes or len(data) * 4 <= max_bytes:
-        return len(data)
-    return len(data.encode("utf-8", "surrogatepass"))
-
-
 def _document(text: str, kind: str, url: str | None) -> Document:
     if kind == "html":
-        return from_html(text, url=url)
+        return from_html(text, url=url, max_bytes=None)
     if kind == "text":
-        return from_text(text, url=url)
+        return from_text(text, url=url, max_bytes=None)
     raise InputError(f"unknown kind {kind!r}: expected auto, html or text")

@@ -36,7 +36,8 @@ from .document import Extraction, LineResult
 from .engines import Engine
 from .errors import BoilerplateError
 from .model import load_model
-from .segment import DEFAULT_MAX_BYTES, Kind
+from .decode import DEFAULT_MAX_BYTES
+from .sniff import Kind
 from .sitememory import NO_SITE, SiteCounts, SiteRule, relabel, site_of
 
 __all__ = [

@@ -27,7 +27,7 @@ from .batch import (
 )
 from .engines import Engine
 from .errors import BoilerplateError
-from .segment import DEFAULT_MAX_BYTES
+from .decode import DEFAULT_MAX_BYTES
 from .sitememory import MIN_PAGES, SiteRule
 
 __all__ = ["app", "main"]

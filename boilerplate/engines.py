@@ -13,7 +13,7 @@ from .document import Document, Extraction, Label, LineResult
 from .errors import EngineError, InputError
 from .features import featurize, line_groups
 from .model import Model
-from .segment import SEM
+from .walk import SEM
 
 __all__ = ["Engine", "TRAFILATURA_OPTIONS", "run_model", "run_trafilatura"]
 

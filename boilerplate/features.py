@@ -16,7 +16,8 @@ import numpy as np
 
 from ._native import load
 from .document import Document, Line
-from .segment import ANCESTOR_LEVELS, HINTS, SEM
+from .hints import HINTS
+from .walk import ANCESTOR_LEVELS, SEM
 
 #: The optional C version of the per-line counts of ``_text_block``
 #: (boilerplate/_cfeatures.c, built by setup.py where a C compiler is available;

@@ -60,7 +60,7 @@ if str(REPO) not in sys.path:
 with atheris.instrument_imports(include=["boilerplate"]):
     import boilerplate
     from boilerplate import BoilerplateError, Extraction, declutter
-    from boilerplate.segment import DEFAULT_MAX_BYTES
+    from boilerplate.decode import DEFAULT_MAX_BYTES
 
 KINDS = ("auto", "html", "text")
 MODEL: str | None = None

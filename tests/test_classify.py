@@ -9,7 +9,8 @@ from conftest import col, doc_from, features_of, line
 from boilerplate.classify import RESCUE_MIN_CHARS, RESCUE_MIN_SCORE, Decision, decide
 from boilerplate.document import Label
 from boilerplate.features import featurize
-from boilerplate.segment import HINTS, SEM
+from boilerplate.hints import HINTS
+from boilerplate.walk import SEM
 
 C, B = Label.CONTENT, Label.BOILERPLATE
 PROSE = ("The council approved the new budget on Tuesday after a long debate about "

@@ -23,7 +23,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from boilerplate import segment
+from types import SimpleNamespace  # the old segment module's names, split across rooms
+
+from boilerplate import decode as _decode, hints as _hints_mod, sniff as _sniff, walk as _walk_mod
+
+segment = SimpleNamespace(**{**vars(_decode), **vars(_sniff), **vars(_hints_mod), **vars(_walk_mod)},
+                          _hints=_hints_mod.hints, _clean=_walk_mod.clean, _parse=_walk_mod.parse,
+                          _HIDDEN_CLASS=_hints_mod.HIDDEN, _walk_fast=_walk_mod.walk)
 from boilerplate.document import Line
 
 try:
@@ -62,7 +68,7 @@ def assert_same(html: str) -> list[Line]:
 
 
 def fixture_pages() -> list[str]:
-    return [segment._to_str(p.read_bytes(), "html") for p in sorted(PAGES.glob("*.html"))]
+    return [segment.to_text(p.read_bytes()) for p in sorted(PAGES.glob("*.html"))]
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -77,15 +83,16 @@ def test_fixture_pages_take_the_c_path_and_match():
 
 def test_from_html_uses_the_c_walker(monkeypatch):
     pages = fixture_pages()
-    monkeypatch.setattr(segment, "_cwalk", None)
-    expected = [segment.from_html(html) for html in pages]
+    from boilerplate.segment import from_html
+    monkeypatch.setattr(_walk_mod, "_cwalk", None)
+    expected = [from_html(html) for html in pages]
 
     def no_python_walk(root):
         raise AssertionError("segment._walk ran: the C walker bailed out")
 
-    monkeypatch.setattr(segment, "_cwalk", _cwalk)
-    monkeypatch.setattr(segment, "_walk", no_python_walk)
-    assert [segment.from_html(html) for html in pages] == expected
+    monkeypatch.setattr(_walk_mod, "_cwalk", _cwalk)
+    monkeypatch.setattr(_walk_mod, "_walk", no_python_walk)
+    assert [from_html(html) for html in pages] == expected
 
 
 @pytest.mark.parametrize("path_levels", [0, 1, 3, 8, 50])
@@ -93,6 +100,8 @@ def test_from_html_uses_the_c_walker(monkeypatch):
 def test_constants_come_from_segment(monkeypatch, path_levels, ancestor_levels):
     monkeypatch.setattr(segment, "PATH_LEVELS", path_levels)
     monkeypatch.setattr(segment, "ANCESTOR_LEVELS", ancestor_levels)
+    monkeypatch.setattr(_walk_mod, "PATH_LEVELS", path_levels)
+    monkeypatch.setattr(_walk_mod, "ANCESTOR_LEVELS", ancestor_levels)
     for html in fixture_pages()[:4] + [TRICKY["classes with >"], TRICKY["deep nesting"]]:
         assert_same(html)
 
@@ -338,7 +347,7 @@ def test_hint_cache_hits_skip_the_hints_call():
 
 
 def test_pure_python_env_var_turns_the_c_walker_off():
-    code = "from boilerplate import segment; print(segment._cwalk is None)"
+    code = "from boilerplate import walk; print(walk._cwalk is None)"
     for value, off in (("1", "True"), ("", "False")):
         env = {**os.environ, "DECLUTTER_PURE_PYTHON": value}
         out = subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO,

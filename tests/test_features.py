@@ -19,7 +19,9 @@ from boilerplate.features import (
     line_groups,
     stage2_features,
 )
-from boilerplate.segment import ANCESTOR_LEVELS, HINTS, SEM, from_html, from_text
+from boilerplate.hints import HINTS
+from boilerplate.segment import from_html, from_text
+from boilerplate.walk import ANCESTOR_LEVELS, SEM
 
 N = len(FEATURE_NAMES)
 

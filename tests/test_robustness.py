@@ -47,7 +47,7 @@ from boilerplate import (
     from_text,
 )
 from boilerplate.cli import app
-from boilerplate.segment import DEFAULT_MAX_BYTES
+from boilerplate.decode import DEFAULT_MAX_BYTES
 
 #: Hang guard for the huge inputs, in CPU seconds of this process: a broken,
 #: super-linear path takes minutes; a healthy one takes a few seconds. CPU time,

@@ -11,16 +11,11 @@ from hypothesis import strategies as st
 from conftest import FIXTURES, fixture_bytes, fixture_index, fixture_labels, html_page, texts
 
 from boilerplate.errors import EncodingError, InputError
-from boilerplate.segment import (
-    HINTS,
-    PATH_LEVELS,
-    SEM,
-    decode,
-    detect_kind,
-    from_html,
-    from_text,
-    segment,
-)
+from boilerplate.decode import decode
+from boilerplate.hints import HINTS
+from boilerplate.segment import from_html, from_text, segment
+from boilerplate.sniff import detect_kind
+from boilerplate.walk import PATH_LEVELS, SEM
 
 
 def only(doc, text):

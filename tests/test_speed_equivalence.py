@@ -18,10 +18,17 @@ import numpy as np
 import pytest
 from conftest import PAGES
 
-from boilerplate import classify, features, segment
+from boilerplate import classify, features
+from types import SimpleNamespace  # the old segment module's names, split across rooms
+
+from boilerplate import decode as _decode, hints as _hints_mod, sniff as _sniff, walk as _walk_mod
+
+segment = SimpleNamespace(**{**vars(_decode), **vars(_sniff), **vars(_hints_mod), **vars(_walk_mod)},
+                          _hints=_hints_mod.hints, _clean=_walk_mod.clean, _parse=_walk_mod.parse,
+                          _HIDDEN_CLASS=_hints_mod.HIDDEN, _walk_fast=_walk_mod.walk)
 from boilerplate.document import Document, Line
 from boilerplate.features import FEATURE_NAMES, featurize, line_groups
-from boilerplate.segment import HINTS
+from boilerplate.hints import HINTS
 from boilerplate.segment import segment as segment_page
 
 RNG_SEEDS = range(3)

@@ -64,7 +64,8 @@ from boilerplate.engines import run_model
 from boilerplate.errors import BoilerplateError
 from boilerplate.features import featurize, line_groups, stage2_features
 from boilerplate.model import DEFAULT_MODEL_PATH, Model, load_model
-from boilerplate.segment import check_page, detect_kind, from_html
+from boilerplate.segment import from_html
+from boilerplate.sniff import check_page, detect_kind
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "docs" / "benchmarks.md"

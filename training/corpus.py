@@ -26,7 +26,8 @@ import numpy as np
 
 from boilerplate.document import Document
 from boilerplate.features import FEATURE_NAMES, featurize, line_groups
-from boilerplate.segment import SEM, from_html, from_text
+from boilerplate.segment import from_html, from_text
+from boilerplate.walk import SEM
 
 #: Datasets with full gold text that we train on; trafilatura-eval has only
 #: snippets and is kept for evaluation.

@@ -39,7 +39,10 @@ import numpy as np
 
 from boilerplate import features as _features_module
 from boilerplate import model as _model_module
+from boilerplate import decode as _decode_module
+from boilerplate import hints as _hints_module
 from boilerplate import segment as _segment_module
+from boilerplate import walk as _walk_module
 from boilerplate.api import declutter
 from boilerplate.engines import run_trafilatura
 from boilerplate.errors import BoilerplateError, InputError
@@ -223,7 +226,7 @@ def oof_digest(views: Sequence[Featurized], folds: int, data_dir: Path) -> str:
 
     digest = hashlib.sha256()
     for module in (_train_module, _model_module, _corpus_module, _features_module,
-                   _segment_module, _labelled_module):
+                   _segment_module, _walk_module, _hints_module, _decode_module, _labelled_module):
         digest.update(Path(module.__file__).read_bytes())
     digest.update(f"{folds}|{sklearn.__version__}|{np.__version__}|{build_estimator()!r}".encode())
     for path in sorted(p for p in FIXTURES.rglob("*") if p.is_file()):

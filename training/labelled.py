@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from boilerplate.document import Document
-from boilerplate.segment import decode
+from boilerplate.decode import decode
 from training.corpus import Page
 
 

@@ -47,7 +47,9 @@ import numpy as np
 
 from boilerplate.features import FEATURE_NAMES, _group_index, stage2_features
 from boilerplate.model import build_estimator
-from boilerplate.segment import HINTS, PATH_LEVELS, _token_hints, from_html
+from boilerplate.hints import HINTS, _token_hints
+from boilerplate.segment import from_html
+from boilerplate.walk import PATH_LEVELS
 from training.corpus import TRAIN_DATASETS, Featurized, Page, featurize_page
 from training.docs import replace_section
 from training.evaluate import (
@@ -66,7 +68,7 @@ VARIANTS = ("base", "page_rank", "container_mass", "path_fanout", "hint_depth", 
             "ensemble")
 #: Variants trained with cleaneval's comment lines left out (both stages).
 MASKED = ("hint_depth_mask", "ensemble")
-#: Hints whose distance ``hint_depth`` measures (segment._HINT_PATTERNS names).
+#: Hints whose distance ``hint_depth`` measures (hints._HINT_PATTERNS names).
 DEPTH_HINTS = ("comment", "related", "popular", "nav", "share", "footer", "side", "subscribe", "ad",
                "caption", "content", "list", "meta", "tag", "header", "title")
 NEWS = ("big9", "cleanportaleval", "google-trends-2017", "l3s-gn1", "wcxb-articles", "readability")

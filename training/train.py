@@ -22,7 +22,10 @@ from pathlib import Path
 import numpy as np
 
 from boilerplate import features as _features_module
+from boilerplate import decode as _decode_module
+from boilerplate import hints as _hints_module
 from boilerplate import segment as _segment_module
+from boilerplate import walk as _walk_module
 from boilerplate.classify import decide
 from boilerplate.document import Document, Label, Line
 from boilerplate.features import FEATURE_NAMES, STAGE2_NAMES, stage2_features
@@ -58,7 +61,8 @@ LICENCES = {
 def _code_digest() -> str:
     """Digest of the code that shapes cached features and labels."""
     digest = hashlib.sha256()
-    for module in (_features_module, _segment_module, _corpus_module):
+    for module in (_features_module, _segment_module, _walk_module, _hints_module, _decode_module,
+                   _corpus_module):
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()[:16]
 

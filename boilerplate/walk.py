@@ -1,0 +1,291 @@
+"""HTML text -> lxml tree -> Lines: one per run of visible text, with its markup context."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lxml import etree
+
+from ._native import load
+from .decode import SNIFF_BYTES
+from .document import Line
+from .errors import InputError
+from .hints import _HINT_CACHE, HIDDEN, hints
+
+#: The optional C version of ``_walk`` (boilerplate/_cwalk.c, built by setup.py
+#: where a C compiler is available; same Lines, see tests/test_cwalk.py). None
+#: means ``_walk``: when it is not built, or when DECLUTTER_PURE_PYTHON is set.
+_cwalk: Any = load("_cwalk")
+
+__all__ = ["ANCESTOR_LEVELS", "PATH_LEVELS", "SEM", "clean", "page_title", "parse", "walk"]
+
+#: Elements whose text is never shown to a reader.
+_INVISIBLE = frozenset(
+    "script style template noscript svg math iframe object embed canvas select "
+    "textarea head title audio video map datalist".split()
+)
+#: Elements that start a new line; everything else is inline.
+_BLOCK = frozenset(
+    "address article aside blockquote body center dd details dialog dir div dl dt "
+    "fieldset figcaption figure footer form frameset h1 h2 h3 h4 h5 h6 header hgroup "
+    "hr html li main menu nav ol p pre section summary table tbody thead tfoot tr td "
+    "th ul caption legend button option label".split()
+)
+
+# Semantic tag bits: a line carries the OR over its block and all ancestors.
+SEM = {
+    name: 1 << i
+    for i, name in enumerate(
+        "nav aside footer header form figure article main blockquote button li table "
+        "heading h1 a_only pre dl".split()
+    )
+}
+_TAG_SEM = {
+    "nav": SEM["nav"], "menu": SEM["nav"], "aside": SEM["aside"], "footer": SEM["footer"],
+    "header": SEM["header"], "form": SEM["form"], "figure": SEM["figure"],
+    "figcaption": SEM["figure"], "article": SEM["article"], "main": SEM["main"],
+    "blockquote": SEM["blockquote"], "button": SEM["button"], "label": SEM["button"],
+    "li": SEM["li"], "ul": SEM["li"], "ol": SEM["li"], "table": SEM["table"],
+    "td": SEM["table"], "th": SEM["table"], "h1": SEM["heading"] | SEM["h1"],
+    "h2": SEM["heading"], "h3": SEM["heading"], "h4": SEM["heading"],
+    "h5": SEM["heading"], "h6": SEM["heading"], "pre": SEM["pre"], "dl": SEM["dl"],
+    "dd": SEM["dl"], "dt": SEM["dl"],
+}
+
+# Class/id hint categories: a token of an element's class or id that matches
+# the pattern sets the bit. Names follow the cues the field uses (boilerpipe,
+
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_WS = re.compile(r"[\s\u00a0\u200b\u200c\u200d\u2060\ufeff]+")
+_TITLE_OPEN = re.compile(r"<title\b[^>]*>", re.I)
+_TITLE_CLOSE = re.compile(r"</title\s*>", re.I)
+_DOC_END = re.compile(r"</(?:html|body)\s*>", re.I)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Characters that _clean's two regexes treat otherwise than str.split() does.
+_UNUSUAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200c\u200d\u2060\ufeff]")
+
+
+def clean(text: str) -> str:
+    """Collapse whitespace and drop control characters."""
+    if _UNUSUAL.search(text) is None:
+        # Without control or zero-width characters this is what the regexes
+        # below do (\s is exactly str.isspace), at a fraction of the cost.
+        return " ".join(text.split())
+    return _WS.sub(" ", _CONTROL.sub("", text)).strip()
+
+
+
+def parse(html: str) -> etree._Element | None:
+    """Parse HTML text with lxml; None when there is no element at all."""
+    # Pages with inlined ads carry nested </body></html>; libxml2 stops at
+    # them and loses the article (seen in big9), so end tags of the document
+    # elements go: the parser closes everything at the end anyway.
+    html = _DOC_END.sub("", _XML_DECL.sub("", html, count=1).replace("\x00", ""))
+    # A <title> that is never closed swallows the whole page as title text
+    # (crawl damage seen in l3s-gn1): drop the opening tag instead.
+    title = _TITLE_OPEN.search(html, 0, SNIFF_BYTES)
+    if title and not _TITLE_CLOSE.search(html, title.end()):
+        html = html[: title.start()] + html[title.end():]
+    options = dict(remove_comments=True, remove_pis=True, no_network=True,
+                   collect_ids=False, huge_tree=True, default_doctype=False)
+    parser = etree.HTMLParser(**options)
+    try:
+        root = etree.fromstring(html, parser)
+    except ValueError:
+        # lxml refuses str input that still carries an encoding declaration
+        # (a damaged <?xml ...> our regex did not match): parse UTF-8 bytes.
+        parser = etree.HTMLParser(encoding="utf-8", **options)
+        try:
+            root = etree.fromstring(html.encode("utf-8", "surrogatepass"), parser)
+        except (etree.XMLSyntaxError, ValueError):
+            return None
+    except etree.XMLSyntaxError:
+        return None
+    if any("Excessive depth" in e.message for e in parser.error_log):
+        # libxml2 stops at depth ~2048 and silently drops the rest of the page.
+        raise InputError("page is nested deeper than the parser's limit (about 2,048 "
+                         "elements); refusing a partial result")
+    return root
+
+
+def page_title(root: etree._Element) -> str | None:
+    """Text of the <title> element, if any."""
+    for el in root.iter("title"):
+        title = clean(el.text or "")
+        return title or None
+    return None
+
+
+
+#: Tag paths keep the innermost levels only: enough to tell repeated sibling
+#: structures apart, and bounded on pages nested thousands of levels deep.
+PATH_LEVELS = 8
+
+
+#: How many block ancestors a Line remembers (for container text mass).
+ANCESTOR_LEVELS = 4
+
+_SEM_A_ONLY = SEM["a_only"]
+_NO_ANCESTORS: tuple[int, ...] = ()
+
+
+def walk(root: etree._Element) -> list[Line]:
+    """``_walk(root)``, by the C walker when it is built and takes the tree.
+
+    The C walker returns None on anything it does not handle (see the top of
+    _cwalk.c); ``_walk`` then does the work. The tables and constants are
+    passed at every call so that this module stays their one source.
+    """
+    if _cwalk is not None:
+        lines = _cwalk.walk(
+            root, Line, hints, _HINT_CACHE, _HIDDEN_STYLE.search, clean, _INVISIBLE,
+            _BLOCK, _TAG_SEM, HIDDEN, _SEM_A_ONLY, PATH_LEVELS, ANCESTOR_LEVELS)
+        if lines is not None:
+            return lines
+    return _walk(root)
+
+
+def _walk(root: etree._Element) -> list[Line]:
+    """One pass over the tree that emits a Line per run of visible text.
+
+    A block element (``_BLOCK``), ``<br>`` and ``<hr>`` end the current line;
+    a line belongs to the innermost open block. Invisible elements
+    (``_INVISIBLE``, ``hidden``, ``aria-hidden``, ``display: none``, hidden
+    classes) are skipped with their content, not their tail.
+
+    Written as one loop over local variables: it runs once per element of
+    every page, and method calls and attribute lookups were most of its cost.
+    Open elements are tuples (tag, block, hints, own_hints, sem, path, uid,
+    depth).
+    """
+    lines: list[Line] = []
+    buf: list[str] = []
+    link_chars = 0
+    in_link = 0
+    stack: list[tuple] = []
+    blocks: list[tuple] = []
+    block_uids: list[int] = []  # the uid of each open block, for Line.ancestors
+    uid = 0
+    skipped = False  # the last start event skipped its element's subtree
+    invisible, block_tags, tag_sem = _INVISIBLE, _BLOCK, _TAG_SEM
+    hints_of, hidden_class, hidden_style = hints, HIDDEN, _HIDDEN_STYLE.search
+    path_levels = PATH_LEVELS
+
+    def flush() -> None:
+        """Emit the buffered text as a Line owned by the innermost block."""
+        nonlocal buf, link_chars
+        text = "".join(buf)
+        links = link_chars
+        buf = []
+        link_chars = 0
+        # Most flushes hold only the whitespace between tags: isspace() is
+        # true exactly when _clean would return "" through its \s rule.
+        if text.isspace():
+            return
+        text = clean(text)
+        if not text:
+            return
+        owner = blocks[-1] if blocks else (stack[-1] if stack else None)
+        if owner is None:
+            lines.append(Line(text=text, index=len(lines)))
+            return
+        sem = owner[4]
+        if links >= (len(text) - text.count(" ")) * 0.9:
+            sem |= _SEM_A_ONLY
+        if len(block_uids) > 1:
+            ancestors = tuple(block_uids[-1 - ANCESTOR_LEVELS:-1][::-1])
+        else:
+            ancestors = _NO_ANCESTORS
+        lines.append(Line(
+            text=text, index=len(lines), tag=owner[0], path=owner[5], depth=owner[7],
+            hints=owner[2], own_hints=owner[3], sem=sem, link_chars=min(links, len(text)),
+            ancestors=ancestors,
+        ))
+
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, el in walker:
+        tag = el.tag
+        if event == "end":
+            if tag.__class__ is str:
+                if skipped:
+                    skipped = False
+                else:
+                    frame = stack.pop()
+                    if frame[0] == "a":
+                        in_link -= 1
+                    if frame[1]:
+                        if buf:
+                            flush()
+                        blocks.pop()
+                        block_uids.pop()
+            tail = el.tail
+            if tail:
+                buf.append(tail)
+                if in_link:
+                    link_chars += len(tail.strip())
+            continue
+        if tag.__class__ is not str:  # a comment or processing instruction
+            continue
+        tag = tag.lower()
+        attrib = el.attrib
+        if tag in invisible:
+            walker.skip_subtree()
+            skipped = True
+            continue
+        if attrib:
+            cls = attrib.get("class")
+            if "hidden" in attrib or attrib.get("aria-hidden") == "true":
+                walker.skip_subtree()
+                skipped = True
+                continue
+            style = attrib.get("style")
+            if style and hidden_style(style):
+                walker.skip_subtree()
+                skipped = True
+                continue
+            # The hints of "class id" are those of the class or of the id:
+            # the space between them separates tokens.
+            own = hints_of(cls) if cls else 0
+            if own & hidden_class:
+                walker.skip_subtree()
+                skipped = True
+                continue
+            ident = attrib.get("id")
+            if ident:
+                own |= hints_of(ident)
+        else:
+            cls = None
+            own = 0
+        block = tag in block_tags
+        if (block or tag == "br" or tag == "hr") and buf:
+            flush()
+        if tag == "a":
+            in_link += 1
+        uid += 1
+        label = tag
+        if cls:
+            first = cls.split(None, 1)
+            if first:
+                label = f"{tag}.{first[0][:24]}"
+        if stack:
+            up = stack[-1]
+            path = f"{up[5]}>{label}"
+            if path.count(">") >= path_levels:
+                path = path.split(">", 1)[1]
+            frame = (tag, block, up[2] | own, own, up[4] | tag_sem.get(tag, 0), path, uid, up[7] + 1)
+        else:
+            frame = (tag, block, own, own, tag_sem.get(tag, 0), label, uid, 0)
+        stack.append(frame)
+        if block:
+            blocks.append(frame)
+            block_uids.append(uid)
+        text = el.text
+        if text:
+            buf.append(text)
+            if in_link:
+                link_chars += len(text.strip())
+    if buf:
+        flush()
+    return lines
