@@ -19,6 +19,7 @@ from .errors import (
     InputError,
     InputTooLargeError,
     ModelError,
+    OptionError,
 )
 from .model import Model, load_model
 from .segment import from_html, from_text
@@ -54,6 +55,7 @@ __all__ = [
     "LineResult",
     "Model",
     "ModelError",
+    "OptionError",
     "PageRecord",
     "__version__",
     "declutter",

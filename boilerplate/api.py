@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from .decode import DEFAULT_MAX_BYTES, to_text
 from .document import Document, Extraction, Line
-from .engines import Engine, run_model, run_trafilatura
+from .engines import run_model, run_trafilatura
 from .errors import InputError
 from .model import load_model
-from .decode import DEFAULT_MAX_BYTES, to_text
+from .options import Engine, Options
 from .segment import from_html, from_text
-from .sniff import Kind, check_page, detect_kind
+from .sniff import Kind, page_kind
 
-__all__ = ["declutter", "declutter_lines"]
+__all__ = ["declutter", "declutter_lines", "extract"]
 
 
 def declutter(
@@ -33,8 +34,8 @@ def declutter(
         url: the page's URL, if known (kept in the result).
         kind: "html", "text", or "auto" to detect it.
         engine: "model" (default) or "trafilatura" (the baseline; HTML only).
-        threshold: content probability needed to keep a line (model engine);
-            defaults to the threshold stored with the model.
+        threshold: content probability from 0 to 1 needed to keep a line
+            (model engine); defaults to the threshold stored with the model.
         model: path of a model file made by ``training.train``; default: shipped model.
         max_bytes: refuse larger inputs (None disables the guard).
 
@@ -43,23 +44,32 @@ def declutter(
 
     Raises:
         TypeError: if ``data`` is neither str nor bytes.
-        InputError: for input that is empty, binary, JSON or a feed, too large,
-            undecodable, or of an unknown kind (all subclasses of InputError).
+        OptionError: for an unknown engine or kind, or a threshold or max_bytes out of range.
+        InputError: for input that is empty, binary, JSON or a feed, too large
+            or undecodable (all subclasses of InputError).
         ModelError: if the model file is missing, corrupt or incompatible.
         EngineError: if an engine fails.
     """
-    if not isinstance(data, str | bytes | bytearray | memoryview):
-        raise TypeError(f"declutter() takes str or bytes, not {type(data).__name__}")
-    text = to_text(data, max_bytes=max_bytes)
-    check_page(text, kind)
-    kind = detect_kind(text) if kind == "auto" else kind
-    engine = _engine(engine)
-    if engine is Engine.TRAFILATURA:
+    options = Options(kind=kind, engine=engine, threshold=threshold, model=model,
+                      max_bytes=max_bytes)
+    return extract(data, options, url=url)
+
+
+def extract(data: str | bytes, options: Options, *, url: str | None = None) -> Extraction:
+    """``declutter`` with options already checked (batch workers call this for every page).
+
+    Raises:
+        TypeError, InputError, ModelError, EngineError: as ``declutter``.
+    """
+    text = to_text(data, max_bytes=options.max_bytes)
+    kind = page_kind(text, options.kind)
+    if options.engine is Engine.TRAFILATURA:
         if kind != "html":
             raise InputError("the trafilatura engine needs HTML input, not flattened text")
         return run_trafilatura(text, url=url)
-    doc = _document(text, kind, url)
-    return run_model(doc, load_model(model), threshold=threshold)
+    reader = from_html if kind == "html" else from_text
+    doc = reader(text, url=url, max_bytes=None)
+    return run_model(doc, load_model(options.model), threshold=options.threshold)
 
 
 def declutter_lines(
@@ -72,7 +82,9 @@ def declutter_lines(
 
     Raises:
         TypeError: if ``lines`` is a single string or holds non-strings.
+        OptionError: for a threshold out of range.
     """
+    options = Options(kind="text", threshold=threshold, model=model)
     if isinstance(lines, str | bytes):
         raise TypeError("declutter_lines() takes an iterable of lines; use declutter() for one text")
     items = []
@@ -83,20 +95,4 @@ def declutter_lines(
         if cleaned:
             items.append(cleaned)
     doc = Document(kind="text", lines=tuple(Line(text=t, index=i) for i, t in enumerate(items)))
-    return run_model(doc, load_model(model), threshold=threshold)
-
-
-def _engine(engine: Engine | str) -> Engine:
-    try:
-        return Engine(engine)
-    except ValueError:
-        names = ", ".join(e.value for e in Engine)
-        raise InputError(f"unknown engine {engine!r}: expected one of {names}") from None
-
-
-def _document(text: str, kind: str, url: str | None) -> Document:
-    if kind == "html":
-        return from_html(text, url=url, max_bytes=None)
-    if kind == "text":
-        return from_text(text, url=url, max_bytes=None)
-    raise InputError(f"unknown kind {kind!r}: expected auto, html or text")
+    return run_model(doc, load_model(options.model), threshold=options.threshold)

@@ -31,10 +31,10 @@ from typing import Any
 
 from warcio.archiveiterator import ArchiveIterator
 
-from .api import declutter
+from .api import extract
 from .document import Extraction, LineResult
-from .engines import Engine
-from .errors import BoilerplateError
+from .options import Engine, Options
+from .errors import BoilerplateError, OptionError
 from .model import load_model
 from .decode import DEFAULT_MAX_BYTES
 from .sniff import Kind
@@ -153,13 +153,9 @@ def line_dict(line: LineResult) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class _Options:
-    """declutter's options, shipped to the workers with every task."""
+    """declutter's options (checked once), shipped to the workers with every task."""
 
-    kind: str
-    engine: Engine
-    threshold: float | None
-    model: str | None
-    max_bytes: int | None
+    run: Options
     lines: bool
 
 
@@ -210,7 +206,8 @@ def declutter_many(
         fails yields a record whose ``error`` says why; it never raises for a page.
 
     Raises:
-        ValueError: at once, for an unknown engine or kind, or jobs below 1.
+        OptionError: at once, for an unknown engine or kind, a threshold out of
+            range, or jobs below 1 (the same checks as ``declutter``).
         ModelError: when iteration starts, if the model engine's model cannot
             be loaded: once for the batch, not once per page.
     """
@@ -218,7 +215,7 @@ def declutter_many(
     options = _options(engine, kind, threshold, model, max_bytes, lines or rule is not None)
     jobs = (os.cpu_count() or 1) if jobs is None else jobs
     if jobs < 1:
-        raise ValueError(f"jobs must be at least 1, not {jobs}")
+        raise OptionError(f"jobs must be at least 1, not {jobs}")
     stream = (_as_page(i, page) for i, page in enumerate(pages))
     if rule is None:
         records = _in_process(stream, options) if jobs == 1 else _pooled(stream, options, jobs)
@@ -236,7 +233,7 @@ def _site_rule(site_memory: bool | SiteRule) -> SiteRule | None:
     if isinstance(site_memory, SiteRule):
         return site_memory
     if not isinstance(site_memory, bool):
-        raise ValueError(f"site_memory is True, False or a SiteRule, not {site_memory!r}")
+        raise OptionError(f"site_memory is True, False or a SiteRule, not {site_memory!r}")
     return SiteRule() if site_memory else None
 
 
@@ -292,12 +289,8 @@ def _remembered(record: PageRecord, counts: SiteCounts, rule: SiteRule, lines: b
 def _options(engine: Engine | str, kind: str, threshold: float | None, model: str | Path | None,
              max_bytes: int | None, lines: bool) -> _Options:
     """Check and freeze the options."""
-    engine = Engine(engine)
-    if kind not in ("auto", "html", "text"):
-        raise ValueError(f"unknown kind {kind!r}: expected auto, html or text")
-    return _Options(kind=kind, engine=engine, threshold=threshold,
-                    model=None if model is None else str(model), max_bytes=max_bytes,
-                    lines=bool(lines))
+    run = Options(kind=kind, engine=engine, threshold=threshold, model=model, max_bytes=max_bytes)
+    return _Options(run=run, lines=bool(lines))
 
 
 def _as_page(index: int, item: Any) -> Page:
@@ -328,9 +321,7 @@ def _process(page: Page, options: _Options) -> PageRecord:
     if page.error is not None:
         return PageRecord(source=page.source, url=page.url, error=page.error)
     try:
-        result = declutter(page.data, url=page.url, kind=options.kind, engine=options.engine,
-                           threshold=options.threshold, model=options.model,
-                           max_bytes=options.max_bytes)
+        result = extract(page.data, options.run, url=page.url)
     except Exception as exc:  # a bad page never stops the batch: its record says why
         return PageRecord(source=page.source, url=page.url, error=error_message(exc))
     return PageRecord.from_extraction(page.source, result, lines=options.lines)
@@ -359,8 +350,8 @@ def _run_chunk(pages: list[Page], options: _Options) -> list[PageRecord]:
 
 def _check_model(options: _Options) -> None:
     """Load the model engine's model (cached per process); raise ModelError if it cannot."""
-    if options.engine is Engine.MODEL:
-        load_model(options.model)
+    if options.run.engine is Engine.MODEL:
+        load_model(options.run.model)
 
 
 def _in_process(pages: Iterable[Page], options: _Options) -> Iterator[PageRecord]:

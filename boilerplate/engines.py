@@ -6,23 +6,15 @@ from one engine to the other: a failing engine raises EngineError.
 
 from __future__ import annotations
 
-import enum
-
 from .classify import decide
 from .document import Document, Extraction, Label, LineResult
 from .errors import EngineError, InputError
 from .features import featurize, line_groups
 from .model import Model
+from .options import Engine
 from .walk import SEM
 
 __all__ = ["Engine", "TRAFILATURA_OPTIONS", "run_model", "run_trafilatura"]
-
-
-class Engine(str, enum.Enum):
-    """Selectable engines."""
-
-    MODEL = "model"
-    TRAFILATURA = "trafilatura"
 
 
 #: The fixed option set of the baseline: plain text of the main content,

@@ -10,6 +10,7 @@ __all__ = [
     "EmptyInputError",
     "ModelError",
     "EngineError",
+    "OptionError",
 ]
 
 
@@ -39,3 +40,7 @@ class ModelError(BoilerplateError, RuntimeError):
 
 class EngineError(BoilerplateError, RuntimeError):
     """An engine failed or is not available."""
+
+
+class OptionError(BoilerplateError, ValueError):
+    """An option is out of range or unknown (engine, kind, threshold, max_bytes...)."""

@@ -8,7 +8,7 @@ from typing import Literal
 from .decode import SNIFF_BYTES
 from .errors import EmptyInputError, InputError
 
-__all__ = ["KINDS", "Kind", "check_page", "detect_kind"]
+__all__ = ["KINDS", "Kind", "check_page", "detect_kind", "page_kind"]
 
 Kind = Literal["auto", "html", "text"]
 #: The kinds a caller can ask for.
@@ -84,3 +84,14 @@ def detect_kind(text: str) -> Literal["html", "text"]:
     # Text that merely mentions a tag or two stays text; markup has many.
     return "html" if len(tags) >= 3 else "text"
 
+
+def page_kind(text: str, kind: str) -> Literal["html", "text"]:
+    """Check that ``text`` is a page (``check_page``) and resolve "auto" (``detect_kind``).
+
+    Raises:
+        EmptyInputError, InputError: as ``check_page``.
+    """
+    check_page(text, kind)
+    if kind == "auto":
+        return detect_kind(text)
+    return "html" if kind == "html" else "text"

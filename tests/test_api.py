@@ -14,6 +14,7 @@ from conftest import REPO, fixture_bytes, fixture_labels, html_page
 
 import boilerplate
 from boilerplate import (
+    BoilerplateError,
     EmptyInputError,
     Extraction,
     InputError,
@@ -21,6 +22,7 @@ from boilerplate import (
     Label,
     LineResult,
     ModelError,
+    OptionError,
     declutter,
     declutter_lines,
     from_html,
@@ -45,6 +47,7 @@ PUBLIC = [
     "LineResult",
     "Model",
     "ModelError",
+    "OptionError",
     "PageRecord",
     "__version__",
     "declutter",
@@ -288,8 +291,28 @@ def test_input_too_large_is_an_input_error_and_value_error():
 
 
 def test_unknown_kind():
-    with pytest.raises(InputError, match="unknown kind"):
+    with pytest.raises(OptionError, match="unknown kind"):
         declutter("<p>x</p>", kind="pdf")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("options", [
+    {"threshold": 2.0}, {"threshold": -0.1}, {"threshold": float("nan")}, {"threshold": "0.5"},
+    {"threshold": True}, {"engine": "magic"}, {"kind": "pdf"}, {"max_bytes": -1},
+    {"max_bytes": 1.5},
+])
+def test_bad_options_raise_the_same_option_error_from_every_entry_point(options):
+    """Checked once, in Options: declutter and declutter_many refuse them alike, before any page."""
+    with pytest.raises(OptionError):
+        declutter(html_page(f"<p>{PROSE}</p>"), **options)
+    with pytest.raises(OptionError):
+        boilerplate.declutter_many([html_page(f"<p>{PROSE}</p>")], jobs=1, **options)
+    assert issubclass(OptionError, ValueError) and issubclass(OptionError, BoilerplateError)
+
+
+def test_threshold_bounds_are_accepted():
+    page = html_page(f"<p>{PROSE}</p>")
+    assert declutter(page, threshold=0).text
+    assert declutter(page, threshold=1.0).lines
 
 
 # --------------------------------------------------------------------------- declutter_lines

@@ -14,6 +14,7 @@ from boilerplate.errors import (
     InputError,
     InputTooLargeError,
     ModelError,
+    OptionError,
 )
 
 TREE = {
@@ -24,6 +25,7 @@ TREE = {
     InputTooLargeError: (InputError, ValueError),
     ModelError: (BoilerplateError, RuntimeError),
     EngineError: (BoilerplateError, RuntimeError),
+    OptionError: (BoilerplateError, ValueError),
 }
 
 

@@ -1,0 +1,90 @@
+"""The options of one declutter run, checked once: the library, batch mode and the CLI share them."""
+
+from __future__ import annotations
+
+import enum
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .decode import DEFAULT_MAX_BYTES
+from .errors import OptionError
+from .sniff import KINDS
+
+__all__ = ["Engine", "Options"]
+
+
+class Engine(str, enum.Enum):
+    """Selectable engines: our line classifier, or the trafilatura baseline."""
+
+    MODEL = "model"
+    TRAFILATURA = "trafilatura"
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What to run and how: checked and normalised on construction, then trusted everywhere.
+
+    ``engine`` accepts an Engine or its value, ``model`` a path (kept as str,
+    so the options pickle small for batch workers), ``threshold`` None (the
+    model's own) or a number in [0, 1], ``max_bytes`` None (no limit) or a
+    non-negative int.
+
+    Raises:
+        OptionError: for an unknown engine or kind, a threshold that is not a
+            number in [0, 1] (NaN included), or a negative or non-integer max_bytes.
+    """
+
+    kind: str = "auto"
+    engine: Engine = Engine.MODEL
+    threshold: float | None = None
+    model: str | None = None
+    max_bytes: int | None = DEFAULT_MAX_BYTES
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "engine", _engine(self.engine))
+        object.__setattr__(self, "kind", _kind(self.kind))
+        object.__setattr__(self, "threshold", _threshold(self.threshold))
+        object.__setattr__(self, "model", _model(self.model))
+        object.__setattr__(self, "max_bytes", _max_bytes(self.max_bytes))
+
+
+def _engine(value: Any) -> Engine:
+    try:
+        return Engine(value)
+    except ValueError:
+        names = ", ".join(e.value for e in Engine)
+        raise OptionError(f"unknown engine {value!r}: expected one of {names}") from None
+
+
+def _kind(value: Any) -> str:
+    value = getattr(value, "value", value)  # an Enum of the CLI
+    if value not in KINDS:
+        raise OptionError(f"unknown kind {value!r}: expected auto, html or text")
+    return str(value)
+
+
+def _threshold(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+        # NaN fails the range check too: every comparison with it is False.
+        raise OptionError(f"threshold must be a number from 0 to 1, not {value!r}")
+    return float(value)
+
+
+def _model(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str | os.PathLike):
+        raise OptionError(f"model must be a path, not {type(value).__name__}")
+    return str(Path(value))
+
+
+def _max_bytes(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise OptionError(f"max_bytes must be a whole number of bytes, 0 or more, not {value!r}")
+    return value
