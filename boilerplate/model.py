@@ -21,7 +21,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +63,8 @@ class Model:
     stages: Mapping[str, Any]
     metadata: dict[str, Any]
     path: Path | None = None
+    #: The unpickled joblib, when loading needed it already (a model without its .npz).
+    fitted: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def threshold(self) -> float:
@@ -74,16 +76,18 @@ class Model:
         """Short identifier of the model: feature version plus sha256 prefix."""
         return f"f{self.metadata.get('feature_version')}-{str(self.metadata.get('sha256', ''))[:12]}"
 
-    @functools.cached_property
-    def estimator(self) -> dict[str, Any]:
-        """The fitted scikit-learn pipelines of the joblib file, loaded on first use.
+    @property
+    def estimator(self) -> Mapping[str, Any]:
+        """The fitted scikit-learn pipelines of the joblib file (unpickled on every call).
 
         Prediction does not need them (it uses ``stages``); training and
-        evaluation code does. Imports scikit-learn.
+        evaluation code does, once or twice a run. Imports scikit-learn.
 
         Raises:
             ModelError: if the joblib file cannot be loaded.
         """
+        if self.fitted is not None:
+            return self.fitted
         if self.path is None:
             raise ModelError("this model has no joblib file")
         if self.metadata.get("sha256") != sha256_of(self.path):
@@ -350,9 +354,7 @@ def _load_checked(path: Path) -> Model:
     # it): load the joblib and convert it in memory.
     estimator = _load_estimator(path, meta)
     stages = _export_stages(estimator) or {stage: estimator.get(stage) for stage in _STAGES}
-    model = Model(stages=stages, metadata=meta, path=path)
-    model.__dict__["estimator"] = estimator  # functools.cached_property's slot
-    return model
+    return Model(stages=stages, metadata=meta, path=path, fitted=estimator)
 
 
 def _load_trees(path: Path, trees: Path, meta: dict[str, Any]) -> dict[str, Any]:
