@@ -103,8 +103,9 @@ def spawn(data_dir: Path, every: int, pure: bool, out: Path, reference: Path | N
     env.pop("PYTHONPATH", None)
     if pure:
         env["DECLUTTER_PURE_PYTHON"] = "1"
-    if reference is not None:
-        env["PYTHONPATH"] = str(reference)
+    # The child runs this file as a script: without PYTHONPATH it would import
+    # whatever ``boilerplate`` is installed, not this checkout's.
+    env["PYTHONPATH"] = str(reference or REPO)
     cmd = [sys.executable, str(Path(__file__).resolve()), str(data_dir), "--every", str(every),
            "--child", str(out)]
     subprocess.run(cmd, env=env, cwd=reference or REPO, check=True)
