@@ -50,7 +50,7 @@ def declutter(
         ModelError: if the model file is missing, corrupt or incompatible.
         EngineError: if an engine fails.
     """
-    options = Options(kind=kind, engine=engine, threshold=threshold, model=model,
+    options = Options.of(kind=kind, engine=engine, threshold=threshold, model=model,
                       max_bytes=max_bytes)
     return extract(data, options, url=url)
 
@@ -84,7 +84,7 @@ def declutter_lines(
         TypeError: if ``lines`` is a single string or holds non-strings.
         OptionError: for a threshold out of range.
     """
-    options = Options(kind="text", threshold=threshold, model=model)
+    options = Options.of(kind="text", threshold=threshold, model=model)
     if isinstance(lines, str | bytes):
         raise TypeError("declutter_lines() takes an iterable of lines; use declutter() for one text")
     items = []

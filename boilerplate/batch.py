@@ -289,7 +289,7 @@ def _remembered(record: PageRecord, counts: SiteCounts, rule: SiteRule, lines: b
 def _options(engine: Engine | str, kind: str, threshold: float | None, model: str | Path | None,
              max_bytes: int | None, lines: bool) -> _Options:
     """Check and freeze the options."""
-    run = Options(kind=kind, engine=engine, threshold=threshold, model=model, max_bytes=max_bytes)
+    run = Options.of(kind=kind, engine=engine, threshold=threshold, model=model, max_bytes=max_bytes)
     return _Options(run=run, lines=bool(lines))
 
 

@@ -1,4 +1,4 @@
-"""Probabilities -> labels: the threshold, a few context rules, and a reason per line."""
+"""Probabilities -> labels: the threshold, a few context rules, and the cues of each line's decision."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import reasons
 from .document import Document, Label
 from .features import FEATURE_NAMES
+from .reasons import Cue
 
 __all__ = ["Decision", "decide", "RESCUE_MIN_CHARS"]
 
@@ -25,20 +27,21 @@ _F = {name: i for i, name in enumerate(FEATURE_NAMES)}
 #: the cross-validation scores.
 CAPTION_MIN_WORDS = 8
 CAPTION_MIN_SCORE = 0.75
-
-
-def _caption_like(proba: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """Text-mode lines that read like photo captions: long, no sentence ending."""
-    return ((X[:, _F["mode_text"]] > 0) & (X[:, _F["ends_sentence"]] == 0)
-            & (X[:, _F["ends_colon"]] == 0) & (X[:, _F["log_words"]] >= np.log1p(CAPTION_MIN_WORDS))
-            & (proba < CAPTION_MIN_SCORE))
+#: A dropped text-mode line without a sentence ending is named caption-like
+#: from this score on (below it, its other cues say more).
+CAPTION_REASON_MIN_SCORE = 0.3
+#: log1p(characters) under which a line without a sentence ending is "short" (80 characters).
+SHORT_LOG_CHARS = 4.4
+#: Link share from which "mostly link text" is a cue.
+LINK_CUE_SHARE = 0.5
 
 
 @dataclass(frozen=True)
 class Decision:
-    """Labels and the reason for each line of one page."""
+    """Labels, cue codes and the reason for each line of one page."""
 
     labels: tuple[Label, ...]
+    cues: tuple[tuple[Cue, ...], ...]
     reasons: tuple[str, ...]
 
 
@@ -51,107 +54,126 @@ def decide(proba: np.ndarray, X: np.ndarray, doc: Document, *, threshold: float)
     output again gives the same output); an empty result on a page that has a
     dense text run is rescued.
     """
-    keep = proba >= threshold
     date_only = X[:, _F["date_only"]] > 0
-    keep &= ~date_only
+    keep = (proba >= threshold) & ~date_only
     if threshold > 0:  # threshold 0 asks for every line: no score-based rule then
         keep &= ~_caption_like(proba, X)
+    keep, rescued = _rescue(keep, proba, X, doc, date_only)
+    cues = _cues(keep, rescued, date_only, proba, X)
+    keep_list = keep.tolist()
+    labels = tuple(Label.CONTENT if k else Label.BOILERPLATE for k in keep_list)
+    link = X[:, _F["link_density"]].astype(np.float64).tolist()
+    texts = tuple(reasons.kept(c, p) if k else reasons.dropped(c, p, share)
+                  for c, p, k, share in zip(cues, proba.tolist(), keep_list, link))
+    return Decision(labels=labels, cues=cues, reasons=texts)
+
+
+def _caption_like(proba: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """Text-mode lines that read like photo captions: long, no sentence ending."""
+    return ((X[:, _F["mode_text"]] > 0) & (X[:, _F["ends_sentence"]] == 0)
+            & (X[:, _F["ends_colon"]] == 0) & (X[:, _F["log_words"]] >= np.log1p(CAPTION_MIN_WORDS))
+            & (proba < CAPTION_MIN_SCORE))
+
+
+def _rescue(keep: np.ndarray, proba: np.ndarray, X: np.ndarray, doc: Document,
+            date_only: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Give back the densest run of lines when too little is kept: (keep, rescued)."""
     rescued = np.zeros_like(keep)
-    chars = np.fromiter((len(l.text) for l in doc.lines), dtype=np.int64, count=len(doc.lines))
+    chars = np.fromiter((len(line.text) for line in doc.lines), dtype=np.int64, count=len(doc.lines))
     if chars[keep].sum() < RESCUE_MIN_CHARS:
         region = (X[:, _F["region40_in"]] > 0) & (proba >= RESCUE_MIN_SCORE) & ~date_only
         if chars[region].sum() >= RESCUE_MIN_CHARS:
             rescued = region & ~keep
             keep = keep | region
-    keep_list = keep.tolist()
-    labels = tuple(Label.CONTENT if k else Label.BOILERPLATE for k in keep_list)
-    scores = proba.tolist()
-    reasons = [
-        f"kept: densest text region of an otherwise empty page (score {p:.2f})" if r
-        else f"kept: score {p:.2f}" if k else "dropped: date/time line" if d else ""
-        for p, k, r, d in zip(scores, keep_list, rescued.tolist(), date_only.tolist())
-    ]
+    return keep, rescued
+
+
+_SCORE, _RESCUED, _DATE = (Cue.SCORE,), (Cue.RESCUED,), (Cue.DATE,)
+
+
+def _cues(keep: np.ndarray, rescued: np.ndarray, date_only: np.ndarray, proba: np.ndarray,
+          X: np.ndarray) -> tuple[tuple[Cue, ...], ...]:
+    """Every line's cues: kept on score or rescued; dropped as a date, or by what marks it."""
+    out: list[tuple[Cue, ...]] = [
+        _RESCUED if r else _SCORE if k else _DATE if d else ()
+        for k, r, d in zip(keep.tolist(), rescued.tolist(), date_only.tolist())]
     dropped = np.flatnonzero(~keep & ~date_only)
-    for i, reason in zip(dropped.tolist(), _dropped_reasons(X[dropped], proba[dropped])):
-        reasons[i] = reason
-    return Decision(labels=labels, reasons=tuple(reasons))
+    for i, cues in zip(dropped.tolist(), _dropped_cues(X[dropped], proba[dropped])):
+        out[i] = cues
+    return tuple(out)
 
 
-def _dropped_reasons(X: np.ndarray, proba: np.ndarray) -> list[str]:
-    """The reasons of dropped lines (not date lines), the cue search in numpy.
+def _dropped_cues(X: np.ndarray, proba: np.ndarray) -> list[tuple[Cue, ...]]:
+    """The cues of dropped lines (not date lines), the cue search in numpy.
 
     A caption-like text line says so; otherwise the first two cues of
-    [bullet, link text, the _HINT_REASONS in order, repeated text,
-    boilerplate wording] that hold are picked for all lines at once, else a
-    note on the missing sentence ending; only the strings are built line by
-    line. tests/test_speed_equivalence.py holds the line-by-line definition
-    (reference_reason) and checks both agree.
+    _RANKED_CUES that hold are picked for all lines at once, else a note on
+    the missing sentence ending; only the tuples are built line by line.
     """
     n = len(proba)
     if n == 0:
         return []
     R = X[:, _REASON_COLUMNS].astype(np.float64)  # compared in double, as Python floats are
-    caption = (R[:, _R_MODE_TEXT] > 0) & (R[:, _R_ENDS_SENTENCE] == 0) & (proba >= 0.3)
-    cues = np.empty((n, len(_CUE_TEXTS)), dtype=bool)
-    cues[:, 0] = R[:, _R_BULLET] > 0
-    cues[:, 1] = R[:, _R_LINK] >= 0.5
-    np.greater(R[:, _R_FIRST_HINT:], 0, out=cues[:, 2:-2])
-    cues[:, -2] = R[:, _R_DUP] > 0
-    cues[:, -1] = R[:, _R_BOILER] > 0
+    caption = ((R[:, _R_MODE_TEXT] > 0) & (R[:, _R_ENDS_SENTENCE] == 0)
+               & (proba >= CAPTION_REASON_MIN_SCORE)).tolist()
+    held = _held_cues(R)
     rows = np.arange(n)
-    first = cues.argmax(axis=1)
-    has_first = cues[rows, first]
-    cues[rows, first] = False
-    second = cues.argmax(axis=1)
-    has_second = has_first & cues[rows, second]
-    no_end = R[:, _R_ENDS_SENTENCE] == 0
-    short = R[:, _R_LOG_CHARS] < 4.4
-    texts, link = _CUE_TEXTS, R[:, _R_LINK].tolist()
-    out = []
-    for i, p in enumerate(proba.tolist()):
+    first = held.argmax(axis=1)
+    has_first = held[rows, first]
+    held[rows, first] = False
+    second = held.argmax(axis=1)
+    has_second = (has_first & held[rows, second]).tolist()
+    no_end = (R[:, _R_ENDS_SENTENCE] == 0).tolist()
+    short = (R[:, _R_LOG_CHARS] < SHORT_LOG_CHARS).tolist()
+    out: list[tuple[Cue, ...]] = []
+    for i, (a, b, one) in enumerate(zip(first.tolist(), second.tolist(), has_first.tolist())):
         if caption[i]:
-            out.append(f"dropped: reads like a caption (no sentence ending; score {p:.2f})")
-            continue
-        if has_first[i]:
-            a = first[i]
-            cue = texts[a] or f"mostly link text ({link[i]:.0%})"
-            if has_second[i]:
-                b = second[i]
-                cue = f"{cue}; {texts[b] or f'mostly link text ({link[i]:.0%})'}"
-        elif no_end[i]:
-            cue = "short line without a sentence ending" if short[i] else "no sentence ending"
+            out.append(_CAPTION)
+        elif one:
+            out.append((_RANKED_CUES[a], _RANKED_CUES[b]) if has_second[i] else (_RANKED_CUES[a],))
         else:
-            cue = "unlike article prose"
-        out.append(f"dropped: {cue} (score {p:.2f})")
+            out.append(_SHORT_NO_END if no_end[i] and short[i] else _NO_END if no_end[i] else _PROSE)
     return out
 
 
-_HINT_REASONS = (
-    ("hint_nav", "inside navigation (class/id)"),
-    ("sem_nav", "inside <nav>"),
-    ("hint_popular", "inside a popular/ranking list (class/id)"),
-    ("hint_related", "inside a related-content block (class/id)"),
-    ("hint_comment", "inside a comment section (class/id)"),
-    ("hint_share", "inside a share bar (class/id)"),
-    ("hint_ad", "inside an ad (class/id)"),
-    ("hint_subscribe", "inside a subscription/cookie/newsletter box (class/id)"),
-    ("sem_footer", "inside <footer>"),
-    ("hint_footer", "inside a footer (class/id)"),
-    ("sem_aside", "inside <aside>"),
-    ("hint_side", "inside a sidebar (class/id)"),
-    ("sem_figure", "image caption"),
-    ("hint_caption", "caption or media credit (class/id)"),
-    ("sem_h1", "headline"),
+def _held_cues(R: np.ndarray) -> np.ndarray:
+    """Which of _RANKED_CUES hold for each row of the reason columns (n x cues, bool)."""
+    held = np.empty((R.shape[0], len(_RANKED_CUES)), dtype=bool)
+    held[:, 0] = R[:, _R_BULLET] > 0
+    held[:, 1] = R[:, _R_LINK] >= LINK_CUE_SHARE
+    np.greater(R[:, _R_FIRST_HINT:], 0, out=held[:, 2:-2])
+    held[:, -2] = R[:, _R_DUP] > 0
+    held[:, -1] = R[:, _R_BOILER] > 0
+    return held
+
+
+_CAPTION, _NO_END = (Cue.CAPTION_LIKE,), (Cue.NO_SENTENCE_END,)
+_SHORT_NO_END, _PROSE = (Cue.SHORT_NO_SENTENCE_END,), (Cue.UNLIKE_PROSE,)
+
+#: Markup cues of a dropped line and the feature that marks each, in the order they rank.
+_HINT_CUES = (
+    ("hint_nav", Cue.NAV_CLASS),
+    ("sem_nav", Cue.NAV_TAG),
+    ("hint_popular", Cue.POPULAR_CLASS),
+    ("hint_related", Cue.RELATED_CLASS),
+    ("hint_comment", Cue.COMMENT_CLASS),
+    ("hint_share", Cue.SHARE_CLASS),
+    ("hint_ad", Cue.AD_CLASS),
+    ("hint_subscribe", Cue.SUBSCRIBE_CLASS),
+    ("sem_footer", Cue.FOOTER_TAG),
+    ("hint_footer", Cue.FOOTER_CLASS),
+    ("sem_aside", Cue.ASIDE_TAG),
+    ("hint_side", Cue.SIDEBAR_CLASS),
+    ("sem_figure", Cue.FIGURE_TAG),
+    ("hint_caption", Cue.CAPTION_CLASS),
+    ("sem_h1", Cue.HEADLINE),
 )
-
-
-#: Columns the reasons read, in this order (see _R_* below).
+#: The cues of a dropped line in the order they rank.
+_RANKED_CUES = (Cue.BULLET, Cue.LINK_TEXT, *(cue for _, cue in _HINT_CUES),
+                Cue.REPEATED_ON_PAGE, Cue.WORDING)
+#: Columns the cues read, in this order (see _R_* below).
 _REASON_COLUMNS = [_F[name] for name in ("mode_text", "ends_sentence", "link_density", "bullet_only",
                                          "dup_count", "boiler_words", "log_chars")]
-_REASON_COLUMNS += [_F[name] for name, _ in _HINT_REASONS]
+_REASON_COLUMNS += [_F[name] for name, _ in _HINT_CUES]
 _R_MODE_TEXT, _R_ENDS_SENTENCE, _R_LINK, _R_BULLET, _R_DUP, _R_BOILER, _R_LOG_CHARS = range(7)
-_R_FIRST_HINT = 7  # then the _HINT_REASONS columns, in order
-#: The cues of a dropped line in the order they rank ("" is the link-text cue,
-#: whose text holds the line's link share).
-_CUE_TEXTS = ("list bullet or separator", "", *(text for _, text in _HINT_REASONS),
-              "text repeated on the page", "boilerplate wording")
+_R_FIRST_HINT = 7  # then the _HINT_CUES columns, in order

@@ -47,12 +47,17 @@ class Document:
 
 @dataclass(frozen=True, slots=True)
 class LineResult:
-    """The decision for one line: its text, label, content probability and why."""
+    """The decision for one line: its text, label, content probability and why.
+
+    ``cues`` are the codes of what decided it (``reasons.Cue`` values, stable
+    for programs); ``reason`` is the same said in words (for people).
+    """
 
     text: str
     label: Label
     score: float
     reason: str = ""
+    cues: tuple[str, ...] = ()
 
     @property
     def is_content(self) -> bool:

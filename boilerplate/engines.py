@@ -6,12 +6,16 @@ from one engine to the other: a failing engine raises EngineError.
 
 from __future__ import annotations
 
+from typing import Any
+
+from . import reasons
 from .classify import decide
 from .document import Document, Extraction, Label, LineResult
 from .errors import EngineError, InputError
 from .features import featurize, line_groups
 from .model import Model
 from .options import Engine
+from .reasons import Cue
 from .walk import SEM
 
 __all__ = ["Engine", "TRAFILATURA_OPTIONS", "run_model", "run_trafilatura"]
@@ -20,7 +24,7 @@ __all__ = ["Engine", "TRAFILATURA_OPTIONS", "run_model", "run_trafilatura"]
 #: The fixed option set of the baseline: plain text of the main content,
 #: tables kept, comments and metadata off, trafilatura's default balance
 #: between precision and recall (evaluate.py also runs favor_precision=True).
-TRAFILATURA_OPTIONS: dict[str, object] = {
+TRAFILATURA_OPTIONS: dict[str, Any] = {
     "output_format": "txt",
     "include_comments": False,
     "include_tables": True,
@@ -41,7 +45,7 @@ def run_model(doc: Document, model: Model, *, threshold: float | None = None) ->
     decision = decide(proba, X, doc, threshold=model.threshold if threshold is None else threshold)
     # Positional, through map: keyword calls in a generator cost half as much again.
     results = tuple(map(LineResult, [line.text for line in doc.lines], decision.labels,
-                        [round(p, 4) for p in proba.tolist()], decision.reasons))
+                        [round(p, 4) for p in proba.tolist()], decision.reasons, decision.cues))
     body = "\n".join(r.text for r in results if r.label is Label.CONTENT)
     return Extraction(
         text=body, lines=results, engine=Engine.MODEL.value, model_version=model.version,
@@ -70,12 +74,15 @@ def _headline(doc: Document) -> str | None:
 def _date(results: tuple[LineResult, ...]) -> str | None:
     """The first line dropped as a date/time line."""
     for r in results:
-        if r.reason.startswith("dropped: date/time"):
+        if Cue.DATE in r.cues:
             return r.text
     return None
 
 
-def run_trafilatura(html: str, *, url: str | None = None, **overrides: object) -> Extraction:
+_TRAFILATURA = (Cue.TRAFILATURA,)
+
+
+def run_trafilatura(html: str, *, url: str | None = None, **overrides: Any) -> Extraction:
     """Extract with trafilatura using TRAFILATURA_OPTIONS (plus explicit overrides).
 
     Raises:
@@ -93,7 +100,8 @@ def run_trafilatura(html: str, *, url: str | None = None, **overrides: object) -
     except Exception as exc:  # trafilatura raises many kinds on odd pages
         raise EngineError(f"trafilatura failed: {exc.__class__.__name__}: {exc}") from None
     lines = tuple(
-        LineResult(text=t, label=Label.CONTENT, score=1.0, reason="kept by trafilatura")
+        LineResult(text=t, label=Label.CONTENT, score=1.0, reason=reasons.kept(_TRAFILATURA, 1.0),
+                   cues=_TRAFILATURA)
         for t in (s.strip() for s in text.splitlines()) if t
     )
     return Extraction(

@@ -42,6 +42,14 @@ class Options:
     model: str | None = None
     max_bytes: int | None = DEFAULT_MAX_BYTES
 
+    @classmethod
+    def of(cls, *, kind: str = "auto", engine: Engine | str = Engine.MODEL,
+           threshold: float | None = None, model: str | os.PathLike[str] | None = None,
+           max_bytes: int | None = DEFAULT_MAX_BYTES) -> Options:
+        """Options from the loosely typed arguments of the public functions (an engine's name, a Path)."""
+        return cls(kind=kind, engine=_engine(engine), threshold=threshold, model=_model(model),
+                   max_bytes=max_bytes)
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "engine", _engine(self.engine))
         object.__setattr__(self, "kind", _kind(self.kind))

@@ -37,7 +37,7 @@ def from_text(text: str | bytes, *, url: str | None = None,
         TypeError: when ``text`` is neither str nor bytes.
         InputError: for bytes that are binary, damaged gzip, too large or undecodable.
     """
-    lines = []
+    lines: list[Line] = []
     for raw in to_text(text, max_bytes=max_bytes).splitlines():
         cleaned = clean(raw)
         if cleaned:

@@ -54,8 +54,8 @@ def check_page(text: str, kind: str) -> None:
         raise EmptyInputError("empty input")
     if kind == "text":
         return
-    head = _NON_SPACE.search(text).group()
-    if head in ("{", "["):
+    first = _NON_SPACE.search(text)  # never None: the text is not all whitespace
+    if first is not None and first.group() in ("{", "["):
         import json
 
         try:

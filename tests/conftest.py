@@ -84,3 +84,14 @@ def fixture_labels(name: str) -> list[dict]:
     path = FIXTURES / fixture_entry(name)["labels"]
     with open(path, encoding="utf-8") as f:
         return [json.loads(row) for row in f if row.strip()]
+
+
+def fixture_documents() -> list[Document]:
+    """Every fixture page segmented as detected, and again read as flattened text."""
+    from boilerplate.segment import segment
+
+    docs = []
+    for page in sorted((FIXTURES / "pages").iterdir()):
+        docs.append(segment(page.read_bytes()))
+        docs.append(segment(page.read_bytes(), kind="text"))
+    return docs

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import col, doc_from, features_of, line
+from conftest import col, doc_from, features_of, fixture_documents, line
 
-from boilerplate.classify import RESCUE_MIN_CHARS, RESCUE_MIN_SCORE, Decision, decide
+from boilerplate import reasons
+from boilerplate.classify import (
+    _F,
+    _REASON_COLUMNS,
+    RESCUE_MIN_CHARS,
+    RESCUE_MIN_SCORE,
+    Decision,
+    _dropped_cues,
+    decide,
+)
 from boilerplate.document import Label
-from boilerplate.features import featurize
+from boilerplate.features import FEATURE_NAMES, featurize, line_groups
+from boilerplate.model import load_model
+from boilerplate.reasons import Cue
 from boilerplate.hints import HINTS
 from boilerplate.walk import SEM
 
@@ -183,3 +194,118 @@ def test_kept_reason_carries_the_score():
     d = run(short_lines(1), [0.876])
     assert d.reasons == ("kept: score 0.88",)
 
+
+def test_decide_reasons_equal_the_reference():
+    """On every fixture page and three thresholds, each line's reason is the reference's."""
+    model = load_model()
+    for doc in fixture_documents():
+        if not doc.lines:
+            continue
+        groups = line_groups(doc)
+        X = featurize(doc, groups)
+        proba = model.content_proba(X, groups)
+        for threshold in (0.05, model.threshold, 0.95):
+            decision = decide(proba, X, doc, threshold=threshold)
+            keep = np.array([label.value == "content" for label in decision.labels])
+            rescued = np.array([r.startswith("kept: densest") for r in decision.reasons])
+            date_only = X[:, _F["date_only"]] > 0
+            for i, reason in enumerate(decision.reasons):
+                assert reason == reference_reason(X[i], float(proba[i]), bool(keep[i]),
+                                                  bool(rescued[i]), bool(date_only[i]))
+
+
+#: The markup cues of a dropped line in the order they rank, as the reasons name them.
+HINT_REASONS = (
+    ("hint_nav", "inside navigation (class/id)"),
+    ("sem_nav", "inside <nav>"),
+    ("hint_popular", "inside a popular/ranking list (class/id)"),
+    ("hint_related", "inside a related-content block (class/id)"),
+    ("hint_comment", "inside a comment section (class/id)"),
+    ("hint_share", "inside a share bar (class/id)"),
+    ("hint_ad", "inside an ad (class/id)"),
+    ("hint_subscribe", "inside a subscription/cookie/newsletter box (class/id)"),
+    ("sem_footer", "inside <footer>"),
+    ("hint_footer", "inside a footer (class/id)"),
+    ("sem_aside", "inside <aside>"),
+    ("hint_side", "inside a sidebar (class/id)"),
+    ("sem_figure", "image caption"),
+    ("hint_caption", "caption or media credit (class/id)"),
+    ("sem_h1", "headline"),
+)
+
+
+def reference_reason(row, p, kept, rescued, date_only) -> str:
+    """The reason of one line, written out line by line: the specification decide's numpy search meets."""
+    F = _F
+    if rescued:
+        return f"kept: densest text region of an otherwise empty page (score {p:.2f})"
+    if kept:
+        return f"kept: score {p:.2f}"
+    if date_only:
+        return "dropped: date/time line"
+    if row[F["mode_text"]] > 0 and row[F["ends_sentence"]] == 0 and p >= 0.3:
+        return f"dropped: reads like a caption (no sentence ending; score {p:.2f})"
+    cues = [text for name, text in HINT_REASONS if row[F[name]] > 0]
+    if row[F["link_density"]] >= 0.5:
+        cues.insert(0, f"mostly link text ({row[F['link_density']]:.0%})")
+    if row[F["bullet_only"]] > 0:
+        cues.insert(0, "list bullet or separator")
+    if row[F["dup_count"]] > 0:
+        cues.append("text repeated on the page")
+    if row[F["boiler_words"]] > 0:
+        cues.append("boilerplate wording")
+    if not cues and row[F["ends_sentence"]] == 0:
+        cues.append("short line without a sentence ending" if row[F["log_chars"]] < 4.4
+                    else "no sentence ending")
+    cue = "; ".join(cues[:2]) if cues else "unlike article prose"
+    return f"dropped: {cue} (score {p:.2f})"
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_dropped_reasons_equal_reason_on_random_rows(seed):
+    """The numpy cue search of decide equals reference_reason, row by row, on random rows."""
+    rng = np.random.default_rng(seed)
+    n = 3000
+    X = np.zeros((n, len(FEATURE_NAMES)), dtype=np.float32)
+    columns = _REASON_COLUMNS
+    # Each reason column: mostly 0, else a value near the cut-offs it is compared with.
+    values = rng.choice(np.float32([0, 0, 0, 1, 0.5, 0.49999997, 0.75, 4.4, 4.3999996, 2.0]),
+                        size=(n, len(columns)))
+    X[:, columns] = values
+    proba = rng.choice([0.0, 0.1, 0.29999999, 0.3, 0.31, 0.5, 0.995, 0.9951], size=n)
+    links = X[:, _F["link_density"]].astype(np.float64).tolist()
+    got = [reasons.dropped(cues, p, link)
+           for cues, p, link in zip(_dropped_cues(X, proba), proba.tolist(), links)]
+    rows = X.astype(np.float64)  # the values as Python floats, as decide reads them
+    assert got == [reference_reason(row, p, False, False, False)
+                   for row, p in zip(rows, proba.tolist())]
+
+
+def test_every_line_carries_cue_codes_and_its_reason_is_made_from_them():
+    """Programs read the codes; the reason text is made from them in reasons.py, one place."""
+    model = load_model()
+    for doc in fixture_documents():
+        if not doc.lines:
+            continue
+        groups = line_groups(doc)
+        X = featurize(doc, groups)
+        proba = model.content_proba(X, groups)
+        decision = decide(proba, X, doc, threshold=model.threshold)
+        links = X[:, _F["link_density"]].astype(np.float64).tolist()
+        for label, cues, reason, p, link in zip(decision.labels, decision.cues, decision.reasons,
+                                                proba.tolist(), links):
+            assert cues and all(isinstance(c, Cue) for c in cues)
+            made = reasons.kept(cues, p) if label is C else reasons.dropped(cues, p, link)
+            assert reason == made
+
+
+def test_date_lines_carry_the_date_cue_and_fill_the_date_field():
+    from boilerplate import declutter
+
+    page = ("<html><body><p>March 3, 2024</p><p>" + PROSE + "</p><p>" + PROSE + " More.</p>"
+            "</body></html>")
+    result = declutter(page)
+    dated = [line for line in result.lines if Cue.DATE.value in line.cues]
+    assert [line.text for line in dated] == ["March 3, 2024"]
+    assert result.date == "March 3, 2024"
+    assert dated[0].reason == "dropped: date/time line"

@@ -377,52 +377,6 @@ def test_walker_equals_the_reference():
         assert segment._walk(root) == ReferenceWalker().walk(root)
 
 
-def test_decide_reasons_equal_the_reference():
-    from boilerplate.model import load_model
-
-    model = load_model()
-    for doc in fixture_documents():
-        if not doc.lines:
-            continue
-        groups = line_groups(doc)
-        X = featurize(doc, groups)
-        proba = model.content_proba(X, groups)
-        for threshold in (0.05, model.threshold, 0.95):
-            decision = classify.decide(proba, X, doc, threshold=threshold)
-            keep = np.array([label.value == "content" for label in decision.labels])
-            rescued = np.array([r.startswith("kept: densest") for r in decision.reasons])
-            date_only = X[:, classify._F["date_only"]] > 0
-            for i, reason in enumerate(decision.reasons):
-                assert reason == reference_reason(X[i], float(proba[i]), bool(keep[i]),
-                                                  bool(rescued[i]), bool(date_only[i]))
-
-
-def reference_reason(row, p, kept, rescued, date_only) -> str:
-    F = classify._F
-    if rescued:
-        return f"kept: densest text region of an otherwise empty page (score {p:.2f})"
-    if kept:
-        return f"kept: score {p:.2f}"
-    if date_only:
-        return "dropped: date/time line"
-    if row[F["mode_text"]] > 0 and row[F["ends_sentence"]] == 0 and p >= 0.3:
-        return f"dropped: reads like a caption (no sentence ending; score {p:.2f})"
-    cues = [text for name, text in classify._HINT_REASONS if row[F[name]] > 0]
-    if row[F["link_density"]] >= 0.5:
-        cues.insert(0, f"mostly link text ({row[F['link_density']]:.0%})")
-    if row[F["bullet_only"]] > 0:
-        cues.insert(0, "list bullet or separator")
-    if row[F["dup_count"]] > 0:
-        cues.append("text repeated on the page")
-    if row[F["boiler_words"]] > 0:
-        cues.append("boilerplate wording")
-    if not cues and row[F["ends_sentence"]] == 0:
-        cues.append("short line without a sentence ending" if row[F["log_chars"]] < 4.4
-                    else "no sentence ending")
-    cue = "; ".join(cues[:2]) if cues else "unlike article prose"
-    return f"dropped: {cue} (score {p:.2f})"
-
-
 @pytest.mark.parametrize("block", [1, 3, 7])
 def test_text_shape_by_blocks_equals_the_reference(monkeypatch, block):
     """Long pages go by blocks of lines: same numbers (duplicates counted over the page)."""
@@ -438,24 +392,6 @@ def test_text_shape_by_blocks_equals_the_reference(monkeypatch, block):
         features._text_shape(lines, X)
         ref = reference_text_shape(lines)
         assert np.array_equal(X[:, :ref.shape[1]], ref), [line.text for line in lines]
-
-
-@pytest.mark.parametrize("seed", RNG_SEEDS)
-def test_dropped_reasons_equal_reason_on_random_rows(seed):
-    """The numpy cue search of decide equals reference_reason, row by row, on random rows."""
-    rng = np.random.default_rng(seed)
-    n = 3000
-    X = np.zeros((n, len(features.FEATURE_NAMES)), dtype=np.float32)
-    columns = classify._REASON_COLUMNS
-    # Each reason column: mostly 0, else a value near the cut-offs it is compared with.
-    values = rng.choice(np.float32([0, 0, 0, 1, 0.5, 0.49999997, 0.75, 4.4, 4.3999996, 2.0]),
-                        size=(n, len(columns)))
-    X[:, columns] = values
-    proba = rng.choice([0.0, 0.1, 0.29999999, 0.3, 0.31, 0.5, 0.995, 0.9951], size=n)
-    got = classify._dropped_reasons(X, proba)
-    rows = X.astype(np.float64)  # the values as Python floats, as decide reads them
-    assert got == [reference_reason(row, p, False, False, False)
-                   for row, p in zip(rows, proba.tolist())]
 
 
 @pytest.mark.parametrize("text", [
