@@ -195,15 +195,20 @@ def test_kept_reason_carries_the_score():
     assert d.reasons == ("kept: score 0.88",)
 
 
+def scored_fixtures():
+    """(document, features, shipped model's probabilities) of every non-empty fixture view."""
+    model = load_model()
+    for doc in fixture_documents():
+        if doc.lines:
+            groups = line_groups(doc)
+            X = featurize(doc, groups)
+            yield doc, X, model.content_proba(X, groups)
+
+
 def test_decide_reasons_equal_the_reference():
     """On every fixture page and three thresholds, each line's reason is the reference's."""
     model = load_model()
-    for doc in fixture_documents():
-        if not doc.lines:
-            continue
-        groups = line_groups(doc)
-        X = featurize(doc, groups)
-        proba = model.content_proba(X, groups)
+    for doc, X, proba in scored_fixtures():
         for threshold in (0.05, model.threshold, 0.95):
             decision = decide(proba, X, doc, threshold=threshold)
             keep = np.array([label.value == "content" for label in decision.labels])
@@ -283,14 +288,8 @@ def test_dropped_reasons_equal_reason_on_random_rows(seed):
 
 def test_every_line_carries_cue_codes_and_its_reason_is_made_from_them():
     """Programs read the codes; the reason text is made from them in reasons.py, one place."""
-    model = load_model()
-    for doc in fixture_documents():
-        if not doc.lines:
-            continue
-        groups = line_groups(doc)
-        X = featurize(doc, groups)
-        proba = model.content_proba(X, groups)
-        decision = decide(proba, X, doc, threshold=model.threshold)
+    for doc, X, proba in scored_fixtures():
+        decision = decide(proba, X, doc, threshold=load_model().threshold)
         links = X[:, _F["link_density"]].astype(np.float64).tolist()
         for label, cues, reason, p, link in zip(decision.labels, decision.cues, decision.reasons,
                                                 proba.tolist(), links):
