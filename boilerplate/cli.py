@@ -16,18 +16,12 @@ from typing import Annotated, Optional, TextIO
 import typer
 
 from . import __version__
-from .batch import (
-    INPUT_SUFFIXES,
-    STDIN,
-    PageRecord,
-    declutter_many,
-    error_message,
-    line_dict,
-    read_inputs,
-)
+from .batch import declutter_many
+from .decode import DEFAULT_MAX_BYTES
 from .engines import Engine
 from .errors import BoilerplateError
-from .decode import DEFAULT_MAX_BYTES
+from .readers import INPUT_SUFFIXES, STDIN, read_inputs
+from .records import PageRecord, error_message, line_dict
 from .sitememory import MIN_PAGES, SiteRule
 
 __all__ = ["app", "main"]

@@ -19,8 +19,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from boilerplate import ModelError, declutter
-from boilerplate import batch
+from boilerplate import Extraction, ModelError, batch, declutter, pool
 from boilerplate.batch import Page, PageRecord, declutter_many, read_inputs
 from boilerplate.cli import app
 
@@ -269,7 +268,7 @@ def test_declutter_many_is_lazy_and_bounded():
     records = declutter_many(pages(), jobs=2, model=MODEL)
     first = [next(records) for _ in range(3)]
     assert all(r.status == "ok" for r in first)
-    window = batch.CHUNK_PAGES * (2 * batch.TASKS_PER_WORKER + 1)
+    window = pool.CHUNK_PAGES * (2 * pool.TASKS_PER_WORKER + 1)
     assert len(taken) <= 3 + window
     records.close()
 
@@ -304,8 +303,33 @@ def test_a_dying_worker_fails_only_the_pages_in_flight():
     assert [r.source for r in records] == [str(i) if i != 5 else "crash" for i in range(40)]
     died = [i for i, r in enumerate(records) if r.error == batch.WORKER_DIED]
     assert 5 in died
-    assert len(died) <= batch.CHUNK_PAGES * 2 * batch.TASKS_PER_WORKER
+    assert len(died) <= pool.CHUNK_PAGES * 2 * pool.TASKS_PER_WORKER
     assert all(r.status == "ok" for i, r in enumerate(records) if i not in died)
+
+
+# --------------------------------------------------------------------------- records
+
+
+def test_a_record_holds_an_extraction_or_an_error():
+    found = declutter(html("paywall"), model=MODEL, url="https://p.example/")
+    with pytest.raises(ValueError):
+        PageRecord("x")
+    with pytest.raises(ValueError):
+        PageRecord("x", extraction=found, error="both")
+    full = PageRecord.of("p", found, lines=True)
+    assert (full.url, full.text, full.title, full.date, full.engine, full.model_version,
+            full.kind, full.warnings, full.lines) == (
+        found.url, found.text, found.title, found.date, found.engine, found.model_version,
+        found.kind, found.warnings, found.lines)
+    assert full.status == "ok" and full.extraction == found
+    slim = PageRecord.of("p", found, lines=False)
+    assert slim.lines is None and slim.extraction.lines == () and slim.text == found.text
+    assert slim.to_dict() == {k: v for k, v in full.to_dict().items() if k != "lines"}
+    failed = PageRecord.failed("q", None, "no such file")
+    assert (failed.status, failed.text, failed.title, failed.lines, failed.warnings) == (
+        "failed", "", None, None, ())
+    empty = PageRecord.of("e", Extraction(text="", lines=(), engine="model"), lines=True)
+    assert empty.status == "empty" and empty.to_dict()["lines"] == []
 
 
 def _descendants(pid: int) -> list[int]:
