@@ -380,6 +380,47 @@ def test_workers_end_when_the_parent_is_killed(tmp_path):
     assert not [pid for pid in pool if _running(pid)]
 
 
+#: Appended to the decoy package's __init__.py: it notes each process that
+#: imports it, and marks every article body it makes.
+DECOY_HOOK = """
+import os as _os
+with open({marks!r}, "a") as _marks:
+    _marks.write(f"{{_os.getpid()}}\\n")
+from .document import Extraction as _Extraction
+_made = _Extraction.__init__
+def _marked(self, text, *args, **kwargs):
+    _made(self, "DECOY " + text, *args, **kwargs)
+_Extraction.__init__ = _marked
+"""
+
+
+def test_workers_run_the_parents_package_not_one_in_the_current_directory(tmp_path):
+    """Run from a folder that holds another boilerplate/ (a clone), workers run the parent's."""
+    decoy = tmp_path / "clone"
+    shutil.copytree(REPO / "boilerplate", decoy / "boilerplate",
+                    ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__"))
+    marks = tmp_path / "decoy-imported-by"
+    with open(decoy / "boilerplate" / "__init__.py", "a") as init:
+        init.write(DECOY_HOOK.format(marks=str(marks)))
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for name in HTML_NAMES:
+        shutil.copy(PAGES / f"{name}.html", folder)
+    # Like an installed console script: the parent's sys.path does not start with the
+    # current directory, so the parent imports this checkout's package, not the decoy.
+    script = tmp_path / "bin" / "declutter"
+    script.parent.mkdir()
+    script.write_text(f"import sys\nsys.path.insert(0, {str(REPO)!r})\n"
+                      "from boilerplate.cli import main\n"
+                      "if __name__ == '__main__':\n    main()\n")
+    args = [sys.executable, str(script), *MODEL_ARGS, "--jobs", "2", "-f", "jsonl", str(folder)]
+    proc = subprocess.run(args, cwd=decoy, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert not marks.exists(), f"processes {marks.read_text().split()} imported the decoy"
+    records = [json.loads(row) for row in proc.stdout.splitlines()]
+    assert [r["text"] for r in records] == [body(html(name)) for name in sorted(HTML_NAMES)]
+
+
 # --------------------------------------------------------------------------- the CLI
 
 
