@@ -88,8 +88,9 @@ LinesOption = Annotated[bool, typer.Option(
     "--lines", help="With --format jsonl, add each page's lines (text, label, score, "
     "reason); json and lines always have them.")]
 JobsOption = Annotated[Optional[int], typer.Option(
-    "--jobs", "-j", min=1, help="Worker processes; 1 runs in this process.",
-    show_default="CPU count")]
+    "--jobs", "-j", min=1, help="Worker processes; 1 runs in this process. Default: "
+    "pages run in this process, and one worker per CPU starts once a batch is long enough "
+    "to pay for them.", show_default="auto")]
 SiteMemoryOption = Annotated[bool, typer.Option(
     "--site-memory", help="Also drop content lines that repeat on many pages of the same "
     "site (site: the URL's host, else the input's folder or WARC/JSON Lines file). Every "

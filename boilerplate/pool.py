@@ -101,6 +101,10 @@ def _exit_with_parent(lifeline: Connection) -> None:
     os._exit(1)
 
 
+def _ready() -> None:
+    """A no-op task: it comes back once a worker is up and warm."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Task(Generic[Item, Result]):
     """A chunk of pages submitted to one generation of the pool."""
@@ -131,6 +135,8 @@ class Pool(Generic[Item, Result]):
         self.jobs, self.work, self.lost, self.warm = jobs, work, lost, warm
         self.generation = 0
         self.executor = self._executor()
+        self._warming: list[Future[None]] = []
+        self._starter: threading.Thread | None = None
 
     def __enter__(self) -> Pool[Item, Result]:
         return self
@@ -138,6 +144,16 @@ class Pool(Generic[Item, Result]):
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  traceback: TracebackType | None) -> None:
         self.shutdown()
+
+    def start(self) -> None:
+        """Bring the workers up in a background thread: the first one waits for the fork server."""
+        self._starter = threading.Thread(target=self._warm_up, daemon=True)
+        self._starter.start()
+
+    def ready(self) -> bool:
+        """True once ``start`` has brought every worker up (a no-op task came back from each)."""
+        started = self._starter is not None and not self._starter.is_alive()
+        return started and all(future.done() for future in self._warming)
 
     def map(self, items: Iterator[Item]) -> Iterator[Result]:
         """Every item's result, in input order, a bounded window of chunks in flight."""
@@ -152,8 +168,17 @@ class Pool(Generic[Item, Result]):
 
     def shutdown(self) -> None:
         """Stop the workers; queued chunks that never started are dropped."""
+        if self._starter is not None:
+            self._starter.join()
         self.executor.shutdown(wait=True, cancel_futures=True)
         self.lifeline.close()
+
+    def _warm_up(self) -> None:
+        # One task per worker: the executor starts a process per task while none is idle.
+        try:
+            self._warming = [self.executor.submit(_ready) for _ in range(self.jobs)]
+        except (BrokenProcessPool, OSError):  # map's first submit meets it again (or starts anew)
+            pass
 
     def _executor(self) -> ProcessPoolExecutor:
         mp_context = context()
@@ -181,4 +206,5 @@ class Pool(Generic[Item, Result]):
     def _restart(self) -> None:
         self.shutdown()
         self.generation += 1
+        self._starter = None
         self.executor = self._executor()

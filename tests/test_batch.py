@@ -22,6 +22,7 @@ from warcio.warcwriter import WARCWriter
 from boilerplate import Extraction, ModelError, batch, declutter, pool
 from boilerplate.batch import Page, PageRecord, declutter_many, read_inputs
 from boilerplate.cli import app
+from boilerplate.pool import Pool
 
 #: None: the shipped model, like the rest of the suite.
 MODEL: str | None = None
@@ -305,6 +306,58 @@ def test_a_dying_worker_fails_only_the_pages_in_flight():
     assert 5 in died
     assert len(died) <= pool.CHUNK_PAGES * 2 * pool.TASKS_PER_WORKER
     assert all(r.status == "ok" for i, r in enumerate(records) if i not in died)
+
+
+# --------------------------------------------------------------------------- when workers start
+#
+# A page that kills the worker it reaches tells where it ran: here it is only
+# data of the wrong type (a TypeError record), on a worker it is WORKER_DIED.
+
+IN_THIS_PROCESS = "expected str or bytes, not _KillsItsWorker"
+
+
+def _no_pool(*args):
+    raise AssertionError("workers were started")
+
+
+@pytest.mark.parametrize("cpus", [1, 2])
+def test_default_jobs_keeps_a_small_batch_in_this_process(monkeypatch, cpus):
+    monkeypatch.setattr(batch, "_cpus", lambda: cpus)
+    monkeypatch.setattr(batch, "_pool", _no_pool)
+    if cpus == 1:  # however long the batch: one CPU, no workers
+        monkeypatch.setattr(batch, "POOL_AFTER_SECONDS", 0.0)
+    pages = [html(n) for n in HTML_NAMES]
+    pages.insert(2, Page("crash", data=_KillsItsWorker()))
+    records = list(declutter_many(pages, model=MODEL))
+    assert records == list(declutter_many(pages, jobs=1, model=MODEL))
+    assert records[2].error == IN_THIS_PROCESS
+
+
+def test_default_jobs_hands_a_long_batch_over_to_workers(monkeypatch):
+    monkeypatch.setattr(batch, "_cpus", lambda: 2)
+    monkeypatch.setattr(batch, "POOL_AFTER_SECONDS", 0.0)  # long enough after one page
+    monkeypatch.setattr(Pool, "ready", lambda self: True)  # and the workers up after one more
+    pages = [{"html": html("spanish_news"), "source": str(i)} for i in range(16)]
+    pages[1] = Page("1", data=_KillsItsWorker())
+    pages[9] = Page("9", data=_KillsItsWorker())
+    records = list(declutter_many(pages, model=MODEL))
+    assert [r.source for r in records] == [str(i) for i in range(16)]
+    assert records[1].error == IN_THIS_PROCESS
+    assert records[9].error == batch.WORKER_DIED
+    died = [i for i, r in enumerate(records) if r.error == batch.WORKER_DIED]
+    assert all(r.status == "ok" for i, r in enumerate(records) if i not in died and i != 1)
+    assert records[0].text == body(html("spanish_news"))
+
+
+def test_default_jobs_input_that_ends_while_the_workers_start(monkeypatch):
+    monkeypatch.setattr(batch, "_cpus", lambda: 2)
+    monkeypatch.setattr(batch, "POOL_AFTER_SECONDS", 0.0)
+    monkeypatch.setattr(Pool, "ready", lambda self: False)  # never up in time: all pages run here
+    pages = [html(n) for n in HTML_NAMES]
+    pages.insert(3, Page("crash", data=_KillsItsWorker()))
+    records = list(declutter_many(pages, model=MODEL, lines=True))
+    assert records == list(declutter_many(pages, jobs=1, model=MODEL, lines=True))
+    assert records[3].error == IN_THIS_PROCESS
 
 
 # --------------------------------------------------------------------------- records

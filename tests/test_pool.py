@@ -1,4 +1,4 @@
-"""The worker pool (boilerplate.pool): order, dead workers, a failing warm-up."""
+"""The worker pool (boilerplate.pool): order, dead workers, start in the background."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ import time
 import pytest
 
 from boilerplate.pool import CHUNK_PAGES, TASKS_PER_WORKER, Pool
+
+#: Seconds a test waits for workers to come up (a busy machine starts them slowly).
+START_TIMEOUT = 60
 
 
 def squares(items: list[int]) -> list[int]:
@@ -47,6 +50,17 @@ def test_a_dead_worker_fails_only_its_chunks_and_the_pool_goes_on():
     assert 13 in died and len(died) <= CHUNK_PAGES * 2 * TASKS_PER_WORKER
     assert all(r == n * n for n, r in enumerate(results) if n not in died)
     assert pool.generation >= 1
+
+
+def test_start_brings_the_workers_up_in_the_background():
+    with Pool(2, squares, lost) as pool:
+        assert not pool.ready()
+        pool.start()
+        deadline = time.monotonic() + START_TIMEOUT
+        while not pool.ready() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert pool.ready()
+        assert list(pool.map(iter(range(10)))) == [n * n for n in range(10)]
 
 
 def test_a_failing_warm_up_is_raised_by_the_first_chunk():
