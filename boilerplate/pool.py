@@ -174,6 +174,7 @@ class Pool(Generic[Item, Result]):
         self.lifeline.close()
 
     def _warm_up(self) -> None:
+        """Submit a no-op task per worker (``start``'s thread)."""
         # One task per worker: the executor starts a process per task while none is idle.
         try:
             self._warming = [self.executor.submit(_ready) for _ in range(self.jobs)]
@@ -181,12 +182,14 @@ class Pool(Generic[Item, Result]):
             pass
 
     def _executor(self) -> ProcessPoolExecutor:
+        """A new executor, and the lifeline its workers watch."""
         mp_context = context()
         lifeline, self.lifeline = mp_context.Pipe(duplex=False)  # see _exit_with_parent
         return ProcessPoolExecutor(self.jobs, mp_context=mp_context, initializer=_init_worker,
                                    initargs=(self.warm, lifeline))
 
     def _submit(self, items: list[Item]) -> _Task[Item, Result]:
+        """Queue a chunk (on a new executor if the last one broke)."""
         try:
             future = self.executor.submit(self.work, items)
         except BrokenProcessPool:
@@ -204,6 +207,7 @@ class Pool(Generic[Item, Result]):
             return self.lost(task.items)
 
     def _restart(self) -> None:
+        """Replace a broken executor; chunks of the old generation are lost."""
         self.shutdown()
         self.generation += 1
         self._starter = None
