@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from .api import declutter, declutter_lines
-from .batch import PageRecord, declutter_many
+from .batch import declutter_many
 from .document import Document, Extraction, Label, Line, LineResult
 from .errors import (
     BoilerplateError,
@@ -22,6 +22,7 @@ from .errors import (
     OptionError,
 )
 from .model import Model, load_model
+from .records import PageRecord
 from .segment import from_html, from_text
 
 __version__ = "0.1.0"

@@ -16,18 +16,12 @@ from typing import Annotated, Optional, TextIO
 import typer
 
 from . import __version__
-from .batch import (
-    INPUT_SUFFIXES,
-    STDIN,
-    PageRecord,
-    declutter_many,
-    error_message,
-    line_dict,
-    read_inputs,
-)
+from .batch import declutter_many
+from .decode import DEFAULT_MAX_BYTES
 from .engines import Engine
 from .errors import BoilerplateError
-from .decode import DEFAULT_MAX_BYTES
+from .readers import INPUT_SUFFIXES, STDIN, read_inputs
+from .records import PageRecord, error_message, line_dict
 from .sitememory import MIN_PAGES, SiteRule
 
 __all__ = ["app", "main"]
@@ -77,48 +71,54 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+# The command's arguments and options, named once here so that ``run`` reads as what it does.
+Inputs = Annotated[list[str], typer.Argument(
+    help="Files, folders (recursive: " + _FOLDER_FILES + "), globs, WARC files (their "
+    "HTML responses), JSON Lines files (records with html or text, and url); '-' reads "
+    "standard input.", show_default=False)]
+FormatOption = Annotated[OutputFormat, typer.Option(
+    "--format", "-f", help="text: the body; markdown: title + paragraphs; json: one "
+    "object per page (a list for several); jsonl: one record per page (source, url, "
+    "text, title, date, engine, model_version, kind, and site with --site-memory; or "
+    "source, url, error); lines: one record per line (text, label, score, reason), the "
+    "schema of our fixture labels.")]
+OutputOption = Annotated[Optional[Path], typer.Option(
+    "--output", "-o", help="Write to this file instead of standard output.", show_default=False)]
+LinesOption = Annotated[bool, typer.Option(
+    "--lines", help="With --format jsonl, add each page's lines (text, label, score, "
+    "reason); json and lines always have them.")]
+JobsOption = Annotated[Optional[int], typer.Option(
+    "--jobs", "-j", min=1, help="Worker processes; 1 runs in this process. Default: "
+    "pages run in this process, and one worker per CPU starts once a batch is long enough "
+    "to pay for them.", show_default="auto")]
+SiteMemoryOption = Annotated[bool, typer.Option(
+    "--site-memory", help="Also drop content lines that repeat on many pages of the same "
+    "site (site: the URL's host, else the input's folder or WARC/JSON Lines file). Every "
+    "page is processed before the first is written.")]
+SiteMinPagesOption = Annotated[int, typer.Option(
+    min=2, help="With --site-memory, the pages of a site a line must repeat on.")]
+EngineOption = Annotated[Engine, typer.Option(help="model (ours) or trafilatura (baseline).")]
+KindOption = Annotated[InputKind, typer.Option(help="Input kind; auto detects HTML.")]
+ThresholdOption = Annotated[Optional[float], typer.Option(
+    min=0.0, max=1.0, help="Content probability needed to keep a line [default: the model's].",
+    show_default=False)]
+ModelOption = Annotated[Optional[Path], typer.Option(
+    help="A model file made by training.train. joblib runs code when it loads: only "
+    "use files you made yourself, never one downloaded from elsewhere.",
+    show_default="shipped model")]
+MaxBytesOption = Annotated[int, typer.Option(help="Refuse inputs larger than this many bytes.")]
+VersionOption = Annotated[bool, typer.Option(
+    "--version", callback=_version, is_eager=True, help="Show versions and exit.")]
+
+
 @app.command()
 def run(
-    inputs: Annotated[list[str], typer.Argument(
-        help="Files, folders (recursive: " + _FOLDER_FILES + "), globs, WARC files (their "
-        "HTML responses), JSON Lines files (records with html or text, and url); '-' reads "
-        "standard input.", show_default=False)],
-    fmt: Annotated[OutputFormat, typer.Option(
-        "--format", "-f", help="text: the body; markdown: title + paragraphs; json: one "
-        "object per page (a list for several); jsonl: one record per page (source, url, "
-        "text, title, date, engine, model_version, kind, and site with --site-memory; or "
-        "source, url, error); lines: one record per line (text, label, score, reason), the "
-        "schema of our fixture labels.")
-    ] = OutputFormat.TEXT,
-    output: Annotated[Optional[Path], typer.Option(
-        "--output", "-o", help="Write to this file instead of standard output.",
-        show_default=False)] = None,
-    lines: Annotated[bool, typer.Option(
-        "--lines", help="With --format jsonl, add each page's lines (text, label, score, "
-        "reason); json and lines always have them.")] = False,
-    jobs: Annotated[Optional[int], typer.Option(
-        "--jobs", "-j", min=1, help="Worker processes; 1 runs in this process.",
-        show_default="CPU count")] = None,
-    site_memory: Annotated[bool, typer.Option(
-        "--site-memory", help="Also drop content lines that repeat on many pages of the same "
-        "site (site: the URL's host, else the input's folder or WARC/JSON Lines file). Every "
-        "page is processed before the first is written.")] = False,
-    site_min_pages: Annotated[int, typer.Option(
-        min=2, help="With --site-memory, the pages of a site a line must repeat on.")
-    ] = MIN_PAGES,
-    engine: Annotated[Engine, typer.Option(help="model (ours) or trafilatura (baseline).")] = Engine.MODEL,
-    kind: Annotated[InputKind, typer.Option(help="Input kind; auto detects HTML.")] = InputKind.AUTO,
-    threshold: Annotated[Optional[float], typer.Option(
-        min=0.0, max=1.0, help="Content probability needed to keep a line [default: the model's].",
-        show_default=False)] = None,
-    model: Annotated[Optional[Path], typer.Option(
-        help="A model file made by training.train. joblib runs code when it loads: only "
-        "use files you made yourself, never one downloaded from elsewhere.",
-        show_default="shipped model")] = None,
-    max_bytes: Annotated[int, typer.Option(
-        help="Refuse inputs larger than this many bytes.")] = DEFAULT_MAX_BYTES,
-    version: Annotated[bool, typer.Option(
-        "--version", callback=_version, is_eager=True, help="Show versions and exit.")] = False,
+    inputs: Inputs, fmt: FormatOption = OutputFormat.TEXT, output: OutputOption = None,
+    lines: LinesOption = False, jobs: JobsOption = None, site_memory: SiteMemoryOption = False,
+    site_min_pages: SiteMinPagesOption = MIN_PAGES, engine: EngineOption = Engine.MODEL,
+    kind: KindOption = InputKind.AUTO, threshold: ThresholdOption = None,
+    model: ModelOption = None, max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
+    version: VersionOption = False,
 ) -> None:
     """Print the article body of each page; one bad page never stops the others.
 
@@ -148,6 +148,11 @@ def run(
     finally:
         if output is not None:
             stream.close()
+    _summarise(counts)
+
+
+def _summarise(counts: Counter[str]) -> None:
+    """The summary line on stderr (several pages), then the exit status."""
     total = sum(counts.values())
     if total > 1:
         typer.echo(f"declutter: {total} pages: {counts['ok']} ok, {counts['empty']} empty, "

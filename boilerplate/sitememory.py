@@ -21,28 +21,33 @@ The rule and its numbers were chosen on out-of-fold scores
 
 A page's site is the host of its URL (lower-cased, without ``www.``; for a
 Wayback Machine capture, the host of the archived URL). A page without a URL
-takes the fallback its reader gives it (``batch.read_inputs``: the folder of a
+takes the fallback its reader gives it (``readers.read_inputs``: the folder of a
 page file, the WARC or JSON Lines file of a record); pages with neither form
 one group.
 
-This module is pure: no I/O, no model. ``SiteCounts`` holds, per site, an
-8-byte hash per distinct line per page (a 10,000-page crawl of 200 lines a
+The rule itself is pure (no I/O, no model): ``SiteCounts`` holds, per site,
+an 8-byte hash per distinct line per page (a 10,000-page crawl of 200 lines a
 page is 16 MB); ``relabel`` applies the rule to one page's lines.
+``remember_sites`` applies it to a stream of batch records, which wait in a
+temporary file between its two passes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import pickle
 import re
+import tempfile
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 import numpy as np
 
 from .document import Label, LineResult
+from .records import PageRecord
 
 __all__ = [
     "MIN_PAGES",
@@ -52,6 +57,7 @@ __all__ = [
     "SiteRule",
     "line_key",
     "relabel",
+    "remember_sites",
     "site_memory",
     "site_of",
 ]
@@ -167,7 +173,8 @@ class SiteCounts:
             return [0] * len(texts)
         wanted = np.fromiter((_hash(t) for t in texts), dtype=np.uint64, count=len(texts))
         at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
-        return np.where(keys[at] == wanted, counts[at], 0).tolist()
+        found: list[int] = np.where(keys[at] == wanted, counts[at], 0).tolist()
+        return found
 
     def _table(self, site: str) -> tuple[np.ndarray, np.ndarray]:
         """The site's distinct line hashes (sorted) and their page counts."""
@@ -225,3 +232,47 @@ def site_memory(pages: Sequence[tuple[str, Sequence[LineResult]]],
     return [relabel(lines, counts.occurrences(site, [line.text for line in lines]), site=site,
                     site_pages=counts.pages(site), rule=rule)
             for site, lines in pages]
+
+
+def remember_sites(records: Iterable[PageRecord], rule: SiteRule = SiteRule(), *,
+                   lines: bool = False) -> Iterator[PageRecord]:
+    """Site memory over a stream of records made with lines: two passes, order kept.
+
+    Pass one counts every line of every page under the record's ``site``
+    (NO_SITE when None) and writes the records to a temporary file; pass two
+    reads them back in order and applies ``relabel``: the lines it drops
+    become boilerplate with their reason, and ``text`` is rebuilt from the
+    content lines. Failed records and records without lines pass through
+    unchanged. Memory holds the line counts, not the pages.
+
+    Args:
+        records: PageRecords with lines (``declutter_many(..., lines=True)``).
+        rule: the thresholds.
+        lines: keep the lines in the records that come out.
+    """
+    counts = SiteCounts()
+    with tempfile.TemporaryFile(prefix="declutter-sites-") as spool:
+        held = 0
+        for record in records:
+            if record.lines is not None:
+                counts.add(record.site or NO_SITE, (line.text for line in record.lines))
+            pickle.dump(record, spool, protocol=pickle.HIGHEST_PROTOCOL)
+            held += 1
+        spool.seek(0)
+        for _ in range(held):
+            yield _remembered(pickle.load(spool), counts, rule, lines)
+
+
+def _remembered(record: PageRecord, counts: SiteCounts, rule: SiteRule, lines: bool) -> PageRecord:
+    """One record with the site rule applied (and its lines dropped unless wanted)."""
+    if record.lines is None or record.extraction is None:
+        return record
+    site = record.site or NO_SITE
+    texts = [line.text for line in record.lines]
+    new = relabel(record.lines, counts.occurrences(site, texts), site=site,
+                  site_pages=counts.pages(site), rule=rule)
+    text = record.text
+    if new is not record.lines:  # relabel returns the very same lines when it drops none
+        text = "\n".join(line.text for line in new if line.is_content)
+    extraction = replace(record.extraction, text=text, lines=new if lines else ())
+    return replace(record, extraction=extraction, lines_kept=lines, site=site)

@@ -19,10 +19,10 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from boilerplate import ModelError, declutter
-from boilerplate import batch
+from boilerplate import Extraction, ModelError, batch, declutter, pool
 from boilerplate.batch import Page, PageRecord, declutter_many, read_inputs
 from boilerplate.cli import app
+from boilerplate.pool import Pool
 
 #: None: the shipped model, like the rest of the suite.
 MODEL: str | None = None
@@ -269,7 +269,7 @@ def test_declutter_many_is_lazy_and_bounded():
     records = declutter_many(pages(), jobs=2, model=MODEL)
     first = [next(records) for _ in range(3)]
     assert all(r.status == "ok" for r in first)
-    window = batch.CHUNK_PAGES * (2 * batch.TASKS_PER_WORKER + 1)
+    window = pool.CHUNK_PAGES * (2 * pool.TASKS_PER_WORKER + 1)
     assert len(taken) <= 3 + window
     records.close()
 
@@ -304,8 +304,85 @@ def test_a_dying_worker_fails_only_the_pages_in_flight():
     assert [r.source for r in records] == [str(i) if i != 5 else "crash" for i in range(40)]
     died = [i for i, r in enumerate(records) if r.error == batch.WORKER_DIED]
     assert 5 in died
-    assert len(died) <= batch.CHUNK_PAGES * 2 * batch.TASKS_PER_WORKER
+    assert len(died) <= pool.CHUNK_PAGES * 2 * pool.TASKS_PER_WORKER
     assert all(r.status == "ok" for i, r in enumerate(records) if i not in died)
+
+
+# --------------------------------------------------------------------------- when workers start
+#
+# A page that kills the worker it reaches tells where it ran: here it is only
+# data of the wrong type (a TypeError record), on a worker it is WORKER_DIED.
+
+IN_THIS_PROCESS = "expected str or bytes, not _KillsItsWorker"
+
+
+def _no_pool(*args):
+    raise AssertionError("workers were started")
+
+
+@pytest.mark.parametrize("cpus", [1, 2])
+def test_default_jobs_keeps_a_small_batch_in_this_process(monkeypatch, cpus):
+    monkeypatch.setattr(batch, "_cpus", lambda: cpus)
+    monkeypatch.setattr(batch, "_pool", _no_pool)
+    if cpus == 1:  # however long the batch: one CPU, no workers
+        monkeypatch.setattr(batch, "POOL_AFTER_SECONDS", 0.0)
+    pages = [html(n) for n in HTML_NAMES]
+    pages.insert(2, Page("crash", data=_KillsItsWorker()))
+    records = list(declutter_many(pages, model=MODEL))
+    assert records == list(declutter_many(pages, jobs=1, model=MODEL))
+    assert records[2].error == IN_THIS_PROCESS
+
+
+def test_default_jobs_hands_a_long_batch_over_to_workers(monkeypatch):
+    monkeypatch.setattr(batch, "_cpus", lambda: 2)
+    monkeypatch.setattr(batch, "POOL_AFTER_SECONDS", 0.0)  # long enough after one page
+    monkeypatch.setattr(Pool, "ready", lambda self: True)  # and the workers up after one more
+    pages = [{"html": html("spanish_news"), "source": str(i)} for i in range(16)]
+    pages[1] = Page("1", data=_KillsItsWorker())
+    pages[9] = Page("9", data=_KillsItsWorker())
+    records = list(declutter_many(pages, model=MODEL))
+    assert [r.source for r in records] == [str(i) for i in range(16)]
+    assert records[1].error == IN_THIS_PROCESS
+    assert records[9].error == batch.WORKER_DIED
+    died = [i for i, r in enumerate(records) if r.error == batch.WORKER_DIED]
+    assert all(r.status == "ok" for i, r in enumerate(records) if i not in died and i != 1)
+    assert records[0].text == body(html("spanish_news"))
+
+
+def test_default_jobs_input_that_ends_while_the_workers_start(monkeypatch):
+    monkeypatch.setattr(batch, "_cpus", lambda: 2)
+    monkeypatch.setattr(batch, "POOL_AFTER_SECONDS", 0.0)
+    monkeypatch.setattr(Pool, "ready", lambda self: False)  # never up in time: all pages run here
+    pages = [html(n) for n in HTML_NAMES]
+    pages.insert(3, Page("crash", data=_KillsItsWorker()))
+    records = list(declutter_many(pages, model=MODEL, lines=True))
+    assert records == list(declutter_many(pages, jobs=1, model=MODEL, lines=True))
+    assert records[3].error == IN_THIS_PROCESS
+
+
+# --------------------------------------------------------------------------- records
+
+
+def test_a_record_holds_an_extraction_or_an_error():
+    found = declutter(html("paywall"), model=MODEL, url="https://p.example/")
+    with pytest.raises(ValueError):
+        PageRecord("x")
+    with pytest.raises(ValueError):
+        PageRecord("x", extraction=found, error="both")
+    full = PageRecord.of("p", found, lines=True)
+    assert (full.url, full.text, full.title, full.date, full.engine, full.model_version,
+            full.kind, full.warnings, full.lines) == (
+        found.url, found.text, found.title, found.date, found.engine, found.model_version,
+        found.kind, found.warnings, found.lines)
+    assert full.status == "ok" and full.extraction == found
+    slim = PageRecord.of("p", found, lines=False)
+    assert slim.lines is None and slim.extraction.lines == () and slim.text == found.text
+    assert slim.to_dict() == {k: v for k, v in full.to_dict().items() if k != "lines"}
+    failed = PageRecord.failed("q", None, "no such file")
+    assert (failed.status, failed.text, failed.title, failed.lines, failed.warnings) == (
+        "failed", "", None, None, ())
+    empty = PageRecord.of("e", Extraction(text="", lines=(), engine="model"), lines=True)
+    assert empty.status == "empty" and empty.to_dict()["lines"] == []
 
 
 def _descendants(pid: int) -> list[int]:
@@ -354,6 +431,47 @@ def test_workers_end_when_the_parent_is_killed(tmp_path):
     while any(map(_running, pool)) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [pid for pid in pool if _running(pid)]
+
+
+#: Appended to the decoy package's __init__.py: it notes each process that
+#: imports it, and marks every article body it makes.
+DECOY_HOOK = """
+import os as _os
+with open({marks!r}, "a") as _marks:
+    _marks.write(f"{{_os.getpid()}}\\n")
+from .document import Extraction as _Extraction
+_made = _Extraction.__init__
+def _marked(self, text, *args, **kwargs):
+    _made(self, "DECOY " + text, *args, **kwargs)
+_Extraction.__init__ = _marked
+"""
+
+
+def test_workers_run_the_parents_package_not_one_in_the_current_directory(tmp_path):
+    """Run from a folder that holds another boilerplate/ (a clone), workers run the parent's."""
+    decoy = tmp_path / "clone"
+    shutil.copytree(REPO / "boilerplate", decoy / "boilerplate",
+                    ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__"))
+    marks = tmp_path / "decoy-imported-by"
+    with open(decoy / "boilerplate" / "__init__.py", "a") as init:
+        init.write(DECOY_HOOK.format(marks=str(marks)))
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for name in HTML_NAMES:
+        shutil.copy(PAGES / f"{name}.html", folder)
+    # Like an installed console script: the parent's sys.path does not start with the
+    # current directory, so the parent imports this checkout's package, not the decoy.
+    script = tmp_path / "bin" / "declutter"
+    script.parent.mkdir()
+    script.write_text(f"import sys\nsys.path.insert(0, {str(REPO)!r})\n"
+                      "from boilerplate.cli import main\n"
+                      "if __name__ == '__main__':\n    main()\n")
+    args = [sys.executable, str(script), *MODEL_ARGS, "--jobs", "2", "-f", "jsonl", str(folder)]
+    proc = subprocess.run(args, cwd=decoy, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert not marks.exists(), f"processes {marks.read_text().split()} imported the decoy"
+    records = [json.loads(row) for row in proc.stdout.splitlines()]
+    assert [r["text"] for r in records] == [body(html(name)) for name in sorted(HTML_NAMES)]
 
 
 # --------------------------------------------------------------------------- the CLI

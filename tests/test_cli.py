@@ -345,7 +345,7 @@ def test_page_without_body_prints_a_warning(cli, tmp_path):
 
 
 def test_python_m_boilerplate_cli_in_a_real_process(tmp_path):
-    """The module entry point, default jobs (worker pool), a good and a missing file."""
+    """The module entry point, default jobs, a good and a missing file."""
     missing = tmp_path / "nope.html"
     proc = subprocess.run(
         [sys.executable, "-m", "boilerplate.cli", "--format", "lines", str(ARTICLE), str(missing)],

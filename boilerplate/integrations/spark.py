@@ -60,7 +60,7 @@ def with_article(df: Any, *, html_col: str = "html", out_col: str = "article",
 
 def _warc_rows(path: str) -> Iterator[tuple[str, str | None, bytes | None, str | None]]:
     """The pages of one WARC file, read on an executor (streamed, record by record)."""
-    from ..batch import read_inputs
+    from ..readers import read_inputs
 
     for page in read_inputs([path]):
         data = page.data.encode("utf-8") if isinstance(page.data, str) else page.data
