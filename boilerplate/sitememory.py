@@ -46,7 +46,9 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from . import reasons
 from .document import Label, LineResult
+from .reasons import Cue
 from .records import PageRecord
 
 __all__ = [
@@ -189,6 +191,9 @@ class SiteCounts:
         return self._counted.get(site, (np.zeros(0, np.uint64), np.zeros(0, np.int64)))
 
 
+_REPEATED = (Cue.REPEATED_ON_SITE,)
+
+
 def _where(site: str) -> str:
     """The site as the reasons name it."""
     return f"pages of {site}" if site != NO_SITE else "pages without a known site"
@@ -216,8 +221,8 @@ def relabel(lines: Sequence[LineResult], occurrences: Sequence[int], *, site: st
         return tuple(lines)
     where = _where(site)
     return tuple(
-        replace(line, label=Label.BOILERPLATE,
-                reason=f"dropped: repeats on {n} of {site_pages} {where} (score {line.score:.2f})")
+        replace(line, label=Label.BOILERPLATE, cues=_REPEATED,
+                reason=reasons.repeated_on_site(n, site_pages, where, line.score))
         if drop else line
         for line, n, drop in zip(lines, occurrences, repeated)
     )

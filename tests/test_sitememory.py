@@ -76,6 +76,7 @@ def test_relabel_drops_content_lines_on_enough_pages_and_says_why():
     out = relabel(lines, [1, 14, 40, 2], site="example.com", site_pages=40)
     assert [line.label for line in out] == [C, B, B, C]
     assert out[1].reason == "dropped: repeats on 14 of 40 pages of example.com (score 0.84)"
+    assert out[1].cues == ("repeated-on-site",)
     assert out[1].score == 0.84 and out[1].text == "Most read"
     assert out[2] is lines[2]  # already boilerplate: its own reason stays
     assert out[0] is lines[0] and out[3] is lines[3]
