@@ -163,8 +163,11 @@ def load_views(data_dir: Path, name: str, cache_dir: Path,
     for path in candidates:
         if not path.is_file():
             continue
-        with open(path, "rb") as f:
-            views = pickle.load(f)
+        try:
+            with open(path, "rb") as f:
+                views = pickle.load(f)
+        except (AttributeError, ImportError):  # older code pickled classes that have moved since
+            continue
         if [len(v.texts) for v in views] == lengths and all(
                 v.X.shape[1] == len(FEATURE_NAMES) for v in views[:1]):
             return views, path.stem.rsplit("-", 1)[1] + ("" if path == current else " (older code)")
