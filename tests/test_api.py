@@ -31,7 +31,8 @@ from boilerplate import (
 )
 from boilerplate.engines import Engine
 from boilerplate.features import FEATURE_NAMES
-from boilerplate.model import build_estimator, save_model
+from boilerplate.estimator import build_estimator
+from boilerplate.model import save_model
 
 PUBLIC = [
     "BoilerplateError",
