@@ -57,9 +57,9 @@ _SEPARATOR_MIDDLES = "|·•/»>"
 _QUOTE_MARKS = "\"“„«'‘「"
 _BULLET_MARKS = "-–—•·*▪►»>◦‣○●■□"
 _BULLET = re.compile(rf"^(?:[{_BULLET_MARKS}]|\d{{1,3}}[.)])(?: |$)", re.MULTILINE)
-_BULLET_ONLY = re.compile(rf"^[{_BULLET_MARKS}|/\d.) ]{{1,4}}$", re.MULTILINE)
-#: The longest line _BULLET_ONLY can match.
+#: A line of bullets, separators and numbering only, this long at most.
 _BULLET_ONLY_CHARS = 4
+_BULLET_ONLY = re.compile(rf"^[{_BULLET_MARKS}|/\d.) ]{{1,{_BULLET_ONLY_CHARS}}}$", re.MULTILINE)
 _BYLINE_WORDS = ("by", "von", "por", "par", "di", "door", "av", "af")
 _BYLINE = re.compile(rf"^(?:{'|'.join(_BYLINE_WORDS)}) +\S", re.MULTILINE)
 #: Month names and their abbreviations (English, German, Spanish, French), lower case.
@@ -80,30 +80,33 @@ _DATE_PATTERN = (
     rf"\b\d{{1,2}}\.? *(?:{_MONTHS})\b|\d+ *(?:min(?:ute)?s?|hours?|hrs?|days?) +ago|"
     rf"\d{{4}}年\d{{1,2}}月|\d{{1,2}}月\d{{1,2}}日|\d{{1,2}}時"
 )
-# re.search(_DATE_PATTERN, window) is None exactly when both of these find nothing in the
-# window, and they are ten times faster: every alternative that starts with a
-# digit sits behind one leading \d (a fast scan to the digits; "\b" before a
-# digit is "(?<!\w)"), and the one that starts with a month name needs a
-# space followed by a digit. tests/test_speed_equivalence.py checks the equivalence.
-_DATE_FROM_DIGIT = re.compile(
-    r"\d(?:(?<!\w\d)\d?:\d{2}\b|(?<!\w\d)\d{3}[-/.]\d{1,2}[-/.]\d{1,2}\b|"
-    r"(?<!\w\d)\d?[-/.]\d{1,2}[-/.]\d{2,4}\b|"
-    rf"(?<!\w\d)\d?\.? *(?:{_MONTHS})\b|\d* *(?:min(?:ute)?s?|hours?|hrs?|days?) +ago|"
-    r"\d{3}年\d{1,2}月|\d?月\d{1,2}日|\d?時)"
-)
 
 
-def _by_first_letter(words: tuple[str, ...]) -> str:
-    """The regex ``\\b(?:word|...)`` for words that start with a letter, as one
-    alternative per first letter, ``m(?<!\\wm)(?:ay|ar|...)``: re then skips
-    straight to the letters that can start a word (twice as fast)."""
+def _alternation(words: tuple[str, ...], *, word_start: bool) -> str:
+    """``words`` (starting with letters) as a regex alternation, one branch per first letter."""
+    # re tries only the branch of the letter at hand (m(?:ay|ar|...)). With
+    # word_start each branch asks for the \b before the word (m(?<!\wm)...):
+    # as every branch then starts with a letter, re skips straight to those.
     rests: dict[str, list[str]] = {}
     for word in words:
         rests.setdefault(word[0], []).append(re.escape(word[1:]))
-    return "|".join(rf"{first}(?<!\w{first})(?:{'|'.join(rest)})" for first, rest in rests.items())
+    start = r"(?<!\w{})" if word_start else ""
+    return "|".join(rf"{first}{start.format(first)}(?:{'|'.join(rest)})"
+                    for first, rest in rests.items())
 
 
-_DATE_FROM_MONTH = re.compile(rf"(?:{_by_first_letter(_MONTH_NAMES)})\.? +\d{{1,2}}\b")
+# re.search(_DATE_PATTERN, window) is None exactly when both of these find
+# nothing in the window, and they are ten times faster: every alternative that
+# starts with a digit sits behind one leading \d (re scans straight to the
+# digits; "\b" before a digit is "(?<!\w)", then tested once for all), and
+# the one that starts with a month name needs a space followed by a digit.
+# tests/test_features.py checks the equivalence.
+_DATE_FROM_DIGIT = re.compile(
+    r"\d(?:(?<!\w\d)(?:\d?:\d{2}\b|\d{3}[-/.]\d{1,2}[-/.]\d{1,2}\b|\d?[-/.]\d{1,2}[-/.]\d{2,4}\b|"
+    rf"\d?\.? *(?:{_alternation(_MONTH_NAMES, word_start=False)})\b)|"
+    r"\d* *(?:min(?:ute)?s?|hours?|hrs?|days?) +ago|\d{3}年\d{1,2}月|\d?月\d{1,2}日|\d?時)"
+)
+_DATE_FROM_MONTH = re.compile(rf"(?:{_alternation(_MONTH_NAMES, word_start=True)})\.? +\d{{1,2}}\b")
 _SPACE_DIGIT = re.compile(r" \d")
 
 
@@ -130,7 +133,8 @@ _BOILER_SYMBOLS = ("©", "ランキング", "関連", "広告", "記事一覧", 
                    "广告", "登录", "分享")
 _BOILER_WORDS = re.compile(rf"\b(?:{'|'.join(_BOILER_TERMS)})\b|{'|'.join(_BOILER_SYMBOLS)}")
 #: How many first letters of a word are compared with the terms' before
-#: _BOILER_WORDS is tried there (three let through about one word in twelve).
+#: _BOILER_WORDS is tried there: three let one word start in twenty through
+#: on our sampled pages (more would not fit the shortest term, "afp").
 _HEAD = min(3, *map(len, _BOILER_TERMS))
 
 
@@ -180,19 +184,16 @@ _CLASS_TABLE = np.stack(
 
 
 def _bmp() -> str:
-    """Every code point of the Basic Multilingual Plane in order, U+0000 for the
-    surrogates (a str of them cannot be encoded): what tables are built from."""
+    """Every code point of the BMP in order, U+0000 for the surrogates (they cannot be encoded)."""
     codes = np.arange(_TABLE_SIZE - 1, dtype=np.uint32)
     codes[0xD800:0xE000] = 0
     return codes.tobytes().decode("utf-32-le")
 
 
 def _flag_table(classes: tuple[tuple[int, str, bool], ...]) -> np.ndarray:
-    """Per code point, the bits of the regex character classes that match it.
-
-    ``classes``: (bit, character class, whether every code point beyond the
-    BMP, which share the last entry, gets the bit).
-    """
+    """Per code point, the bits of the (bit, regex class, beyond the BMP too) that match it."""
+    # Every code point beyond the BMP shares the last entry: it gets a bit
+    # when some of them may match (the "first" bits below), else none.
     bmp = _bmp()
     table = np.zeros(_TABLE_SIZE, dtype=np.uint8)
     for bit, char_class, astral in classes:
@@ -210,7 +211,8 @@ def _chars(chars: str) -> str:
 #: Bits of _FLAGS, for the scans of _text_block. The "first" bits only say
 #: where a regex may start a match (astral code points: always), and the
 #: regex is tried there; the others are exact.
-_MARK, _CLOSER, _SPACE, _SEPARATOR, _QUOTE, _BULLET_FIRST, _BYLINE_FIRST = (1 << k for k in range(7))
+_MARK, _CLOSER, _SPACE, _SEPARATOR, _QUOTE, _BULLET_FIRST, _BYLINE_FIRST = (1 << k
+                                                                            for k in range(7))
 _FLAGS = _flag_table((
     (_MARK, _chars(_MARKS), False),
     (_CLOSER, _chars(_CLOSERS), False),
@@ -333,7 +335,7 @@ def _text_block(texts: list[str], dups: Counter[str], X: np.ndarray) -> None:
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
     starts = np.zeros(n, dtype=np.int64)
     (lengths[:-1] + 1).cumsum(out=starts[1:])
-    chars = np.maximum(lengths, 1).astype(np.float64)  # a Line is never empty, but keep ratios finite
+    chars = np.maximum(lengths, 1).astype(np.float64)  # a Line is never empty; ratios stay finite
     # The code points of the text and of its lower-cased copy, each with a
     # final "\n" that ends the last line like the others.
     cps = _code_points(blob + "\n")
@@ -366,8 +368,7 @@ def _code_points(text: str) -> np.ndarray:
 
 
 def _per_line(found: tuple[np.ndarray | list[int], ...], starts: np.ndarray) -> np.ndarray:
-    """How many of each group of positions (offsets in the block's text) each
-    line holds (``starts``: where the lines start): one row per group."""
+    """Per group of positions in the block's text (one row each), how many each line holds."""
     n = len(starts)
     positions = np.concatenate([np.asarray(group, dtype=np.int64) for group in found])
     line = starts.searchsorted(positions, side="right") - 1
@@ -375,28 +376,28 @@ def _per_line(found: tuple[np.ndarray | list[int], ...], starts: np.ndarray) -> 
     return np.bincount(line, minlength=len(found) * n).reshape(len(found), n)
 
 
-#: _CLASS_TABLE's rows as lanes of 16 (or 32) bits in two (or four) uint64:
-#: one reduceat adds all eight classes, lane by lane, while no lane can
-#: reach 2 ** 16 in a line.
-_CLASS_LANES_16 = _CLASS_TABLE.astype(np.uint16).view(np.uint64)
-_CLASS_LANES_32 = _CLASS_TABLE.astype(np.uint32).view(np.uint64)
-_CLASS_MAX = int(_CLASS_TABLE.max())
+#: _CLASS_TABLE's rows as four 16-bit lanes in each of two uint64: one
+#: reduceat adds all eight classes, lane by lane, while no lane overflows,
+#: that is over fewer than _LANE_CHARS characters.
+_CLASS_LANES = _CLASS_TABLE.astype(np.uint16).view(np.uint64)
+_LANE_CHARS = (2 ** 16 - 1) // int(_CLASS_TABLE.max())
 
 
 def _class_counts(cps: np.ndarray, starts: np.ndarray, longest: int) -> np.ndarray:
-    """Per line (``starts``: offsets in the text, ``longest``: the longest line),
-    the sums of the _CLASS_TABLE rows of its characters and line break,
-    capitals only where a word starts and colons only before a line break."""
-    narrow = (longest + 1) * _CLASS_MAX < 2 ** 16
-    lane = np.uint16 if narrow else np.uint32
-    rows = (_CLASS_LANES_16 if narrow else _CLASS_LANES_32).take(cps, axis=0, mode="clip")
-    classes: np.ndarray = rows.view(lane)
+    """Per line, the _CLASS_TABLE rows of its characters and line break, added up."""
+    rows = _CLASS_LANES.take(cps, axis=0, mode="clip")
+    classes: np.ndarray = rows.view(np.uint16)
     # Capitals at the start of the text, or after a space or a newline (the
     # regex (?:^|(?<= ))[A-ZÀ-ÖØ-ÞА-ЯΑ-Ω], MULTILINE); colons before a
     # newline (the regex [:：]$, MULTILINE).
     classes[1:, _CLASS_CAPITAL] *= (cps[:-1] == 0x20) | (cps[:-1] == 0x0A)
     classes[:-1, _CLASS_COLON] *= cps[1:] == 0x0A
-    return np.add.reduceat(rows, starts, axis=0).view(lane)
+    if longest < _LANE_CHARS:  # a line and its line break fill no lane
+        return np.add.reduceat(rows, starts, axis=0).view(np.uint16)
+    # Longer lines are added up in pieces that fit, then the pieces per line.
+    cuts = np.unique(np.concatenate((starts, np.arange(0, cps.size, _LANE_CHARS))))
+    pieces = np.add.reduceat(rows, cuts, axis=0).view(np.uint16).astype(np.int64)
+    return np.add.reduceat(pieces, cuts.searchsorted(starts), axis=0)
 
 
 def _marks(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -411,12 +412,10 @@ def _marks(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _sentence_ends(cps: np.ndarray, flags: np.ndarray, marks: np.ndarray, closers: np.ndarray
                    ) -> tuple[np.ndarray, np.ndarray]:
-    """Of the sentence marks, those that end a sentence, and those that end a line.
-
-    Where a mark's run of closers ends, the regex's lookahead passes or it
-    cannot (backtracking into the run puts a closer, not a space, there);
-    a match holds no other mark, so every mark that passes is a match.
-    """
+    """Of the sentence marks, those that end a sentence, and those that end a line."""
+    # Where a mark's run of closers ends, the regex's lookahead passes or it
+    # cannot (backtracking into the run puts a closer, not a space, there);
+    # a match holds no other mark, so every mark that passes is a match.
     after = marks + 1
     on_closer = (flags[after] & _CLOSER) != 0
     if on_closer.any():
@@ -441,9 +440,9 @@ def _separators(cps: np.ndarray, middle: np.ndarray) -> np.ndarray:
 
 
 def _boiler_words(lower: str, cps: np.ndarray) -> list[int]:
-    """Where ``_BOILER_WORDS.finditer(lower)`` finds its matches (``cps``: of
-    lower + "\\n"), trying the regex only where one may start: where a word
-    (its \\b) starts with the first letters of a term, or a symbol starts."""
+    """Where ``_BOILER_WORDS.finditer(lower)`` finds its matches (``cps``: of lower + "\\n")."""
+    # The regex is tried only where a match may start: where a word starts
+    # (the \b before a term) with the first letters of a term, or a symbol.
     codes = _BOILER_CODES.take(cps, mode="clip")
     word = codes == _WORD
     at = (word[1:] > word[:-1]).nonzero()[0] + 1
@@ -478,12 +477,9 @@ _TERM_HEADS = np.unique([_head_keys(_code_points(term), np.zeros(1, dtype=np.int
 
 def _line_starts(blob: str, cps: np.ndarray, lower: str, lower_cps: np.ndarray, starts: np.ndarray,
                  lengths: np.ndarray) -> tuple[np.ndarray | list[int], ...]:
-    """Where _BULLET, _BULLET_ONLY, a quote mark and _BYLINE (in lower) match at a line's start.
-
-    Their ^ (MULTILINE) matches where the text or a line within it starts:
-    where the block's lines start unless one holds a "\\n". Lower-cased
-    matches are placed by the original text's line starts.
-    """
+    """Where _BULLET, _BULLET_ONLY, a quote mark and _BYLINE (in lower) match at a line's start."""
+    # Their ^ (MULTILINE) matches where the text or a line within it starts:
+    # where the block's lines start, unless one holds a "\n".
     at, length = (starts, lengths) if blob.count("\n") == len(starts) - 1 else _anchors(cps)
     first = _FLAGS.take(cps[at], mode="clip")
     found = (
@@ -498,7 +494,7 @@ def _line_starts(blob: str, cps: np.ndarray, lower: str, lower_cps: np.ndarray, 
 
 
 def _anchors(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where the lines of a text (``cps``: its code points, ending in "\\n") start, and their lengths."""
+    """Where the lines of a text (``cps``: code points, ending in "\\n") start, and their lengths."""
     newlines = (cps == 0x0A).nonzero()[0]
     at = np.concatenate(([0], newlines[:-1] + 1))
     return at, newlines - at
@@ -512,8 +508,8 @@ def _matching(regex: re.Pattern[str], text: str, at: np.ndarray) -> list[int]:
 
 def _dates(lower: str, same_positions: bool, starts: np.ndarray, chars: np.ndarray,
            digits: np.ndarray) -> np.ndarray:
-    """Per line: whether it holds a date (``_has_date`` of its window in ``lower``,
-    at the original positions); only lines with digits can."""
+    """Per line: whether its window in ``lower`` (original positions) holds a date (``_has_date``)."""
+    # Every form of a date holds a digit of _DIGITS: only those lines are searched.
     date = np.zeros(len(starts), dtype=bool)
     lines = digits.nonzero()[0]
     at, ends = starts.tolist(), (starts + chars.astype(np.int64)).tolist()
@@ -542,6 +538,8 @@ def _markup(lines: tuple[Line, ...], groups: np.ndarray, chars64: np.ndarray, li
     """Per-line markup features; only called for HTML documents."""
     n = len(lines)
     base = len(_TEXT_COLUMNS)
+    # In float32, as the model was trained: the density and the page total
+    # (a float32 sum) round as they did.
     chars, links = chars64.astype(np.float32), links64.astype(np.float32)
     density = np.minimum(links / np.maximum(chars, 1.0), 1.0)
     X[:, base] = density
@@ -590,10 +588,9 @@ _BIT_MASKS = np.array([*SEM.values(), *HINTS.values(), *HINTS.values()], dtype=n
 
 def _containers(size: np.ndarray, own_sum: np.ndarray, char_sum: np.ndarray, total: float,
                 X: np.ndarray) -> None:
-    """Per block ancestor of each line (the columns of the per-group ``size``,
-    ``own_sum`` and ``char_sum``): its share of the page's non-link text,
-    its link density and how many lines it holds (teaser lists: many linked lines).
-    """
+    """Per block ancestor of each line: its share of the page's non-link text, links, lines."""
+    # size, own_sum and char_sum: per line, of its group at each level (a
+    # column each). Teaser lists show as many lines, mostly links.
     detail = _CONTAINER_DETAIL_LEVELS
     X[:, _MASS_FIRST:_MASS_FIRST + ANCESTOR_LEVELS] = own_sum[:, :ANCESTOR_LEVELS] / total
     X[:, _ANC_LINK_FIRST:_ANC_LINK_FIRST + detail] = (
@@ -644,8 +641,7 @@ _CONTEXT_FIRST = _INDEX[_CONTEXT_COLUMNS[0]]
 
 
 def _regions(own: np.ndarray, X: np.ndarray) -> None:
-    """Membership of and distance to the densest run of long non-link lines
-    (``own``: each line's characters outside links)."""
+    """Membership of and distance to the densest run of long lines (``own``: non-link characters)."""
     idx = np.arange(len(own))
     for penalty in _REGION_PENALTIES:
         start, end = _max_run(own - penalty)
@@ -655,13 +651,11 @@ def _regions(own: np.ndarray, X: np.ndarray) -> None:
 
 
 def _max_run(values: np.ndarray) -> tuple[int, int]:
-    """Bounds of the contiguous run with the largest sum, as Kadane's scan finds them.
-
-    A run ending at i sums to prefix[i + 1] - prefix[start], so the best ends
-    at the first i where that minus the lowest prefix up to i is largest, and
-    starts at the last prefix that low. ``values`` are whole numbers of
-    characters, so every sum is exact in any order.
-    """
+    """Bounds of the contiguous run with the largest sum, as Kadane's scan finds them."""
+    # A run ending at i sums to prefix[i + 1] - prefix[start], so the best ends
+    # at the first i where that minus the lowest prefix up to i is largest, and
+    # starts at the last prefix that low (Kadane restarts at every new low).
+    # The values are whole numbers of characters: every sum is exact.
     prefix = np.empty(values.size + 1)
     prefix[0] = 0.0
     values.cumsum(out=prefix[1:])
@@ -773,8 +767,7 @@ def _group_index(keys: np.ndarray) -> np.ndarray:
 
 
 def _group_index_per_column(keys: np.ndarray) -> np.ndarray:
-    """``_group_index`` of each column of a 2-d ``keys``, in one pass: equal keys
-    in different columns get different ranks."""
+    """``_group_index`` of each column of a 2-d ``keys`` in one pass (each column's keys apart)."""
     lo = keys.min(axis=0)
     span = keys.max(axis=0) - lo + 1
     return _group_index(keys + (span.cumsum() - span - lo))

@@ -376,7 +376,7 @@ def test_stage2_features_of_an_empty_page():
     assert S.shape == (0, len(STAGE2_NAMES))
 
 
-# --------------------------------------------------------------------------- text shape: the reference
+# ------------------------------------------------------------------- text shape: the reference
 #
 # The text-shape columns as first written: one plain regex per pattern, run
 # over the page (its lines joined by "\n", MULTILINE) with re.finditer, each
@@ -597,7 +597,7 @@ def test_text_shape_holds_the_expected_values():
     assert col(X, "log_words").tolist() == pytest.approx(np.log1p([6, 2, 3, 1]))
 
 
-# --------------------------------------------------------------------------- text shape: the parts
+# ----------------------------------------------------------------------- text shape: the parts
 
 
 def every_code_point() -> str:
