@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from itertools import zip_longest
 
 import numpy as np
 
@@ -689,18 +690,19 @@ def line_groups(doc: Document) -> np.ndarray:
     key get a unique negative one (-1 - line number), so they group alone.
     """
     n = len(doc.lines)
-    paths = {"": -1}  # no path: alone
-    flat: list[int] = []
-    extend = flat.extend
-    for i, line in enumerate(doc.lines):
-        ancestors = line.ancestors[:ANCESTOR_LEVELS]
-        extend(ancestors)
-        if len(ancestors) < ANCESTOR_LEVELS:
-            extend([-1 - i] * (ANCESTOR_LEVELS - len(ancestors)))
-        path = paths.setdefault(line.path, len(paths) - 1)
-        flat.append(path if path >= 0 else -1 - i)
-    width = ANCESTOR_LEVELS + 1
-    return np.fromiter(flat, dtype=np.int64, count=n * width).reshape(n, width)
+    keys = np.full((n, ANCESTOR_LEVELS + 1), _NO_KEY, dtype=np.int64)
+    # Level by level: zip_longest turns the lines' ancestors into columns.
+    levels = list(zip_longest(*[line.ancestors[:ANCESTOR_LEVELS] for line in doc.lines],
+                              fillvalue=_NO_KEY))
+    if levels:
+        keys[:, :len(levels)] = np.array(levels, dtype=np.int64).T
+    paths = {"": _NO_KEY}
+    keys[:, ANCESTOR_LEVELS] = [paths.setdefault(line.path, len(paths) - 1) for line in doc.lines]
+    return np.where(keys == _NO_KEY, np.arange(-1, -1 - n, -1, dtype=np.int64)[:, None], keys)
+
+
+#: No ancestor that far up, or no path (element numbers are never negative).
+_NO_KEY = np.iinfo(np.int64).min
 
 
 def stage2_features(proba: np.ndarray, X: np.ndarray, groups: np.ndarray) -> np.ndarray:
