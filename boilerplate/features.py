@@ -720,10 +720,13 @@ def stage2_features(proba: np.ndarray, X: np.ndarray, groups: np.ndarray) -> np.
     for j, r in enumerate(_STAGE2_WINDOWS):
         lo, hi = np.maximum(idx - r, 0), np.minimum(idx + r + 1, n)
         S[:, 5 + j] = (cs[hi] - cs[lo]) / (hi - lo)
+    # The mean probability of the lines sharing each key of line_groups.
     col = 5 + len(_STAGE2_WINDOWS)
-    for level in range(ANCESTOR_LEVELS + 1):
-        S[:, col + level] = _group_mean(groups[:, level], p)
-    col += ANCESTOR_LEVELS + 1
+    inverse = _group_index_per_column(groups)
+    flat = inverse.ravel()
+    means = np.bincount(flat, weights=p.repeat(groups.shape[1])) / np.bincount(flat)
+    S[:, col:col + groups.shape[1]] = means[inverse]
+    col += groups.shape[1]
     S[:, col] = p.max()
     S[:, col + 1] = p.mean()
     S[:, col + 2] = (p >= 0.5).mean()
@@ -738,14 +741,6 @@ def stage2_features(proba: np.ndarray, X: np.ndarray, groups: np.ndarray) -> np.
         S[:, col + 4] = np.log1p(n)
     S[:, col + 5:] = X[:, [_col(name) for name in _STAGE2_RAW]]
     return S
-
-
-def _group_mean(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Mean of ``values`` over the lines sharing each line's key."""
-    inverse = _group_index(keys)
-    sums = np.bincount(inverse, weights=values)
-    counts = np.bincount(inverse)
-    return (sums / counts)[inverse]
 
 
 def _group_index(keys: np.ndarray) -> np.ndarray:
