@@ -133,10 +133,11 @@ _BOILER_TERMS = (
 _BOILER_SYMBOLS = ("©", "ランキング", "関連", "広告", "記事一覧", "シェア", "フォロー", "相关", "推荐",
                    "广告", "登录", "分享")
 _BOILER_WORDS = re.compile(rf"\b(?:{'|'.join(_BOILER_TERMS)})\b|{'|'.join(_BOILER_SYMBOLS)}")
-#: How many first letters of a word are compared with the terms' before
-#: _BOILER_WORDS is tried there: three let one word start in twenty through
-#: on our sampled pages (more would not fit the shortest term, "afp").
-_HEAD = min(3, *map(len, _BOILER_TERMS))
+#: How many characters from a word start are compared with the start of the
+#: terms before _BOILER_WORDS is tried there (at most the four of a uint32):
+#: the first letters of a term, or all of a shorter term and the character
+#: after it. Four let through one word start in thirty on our sampled pages.
+_HEAD = min(4, min(map(len, _BOILER_TERMS)) + 1)
 
 
 #: Code-point ranges for per-character classes, counted with numpy.
@@ -173,13 +174,13 @@ def _range_table(ranges: tuple[tuple[int, int], ...]) -> np.ndarray:
 
 #: Per code point, one column per character class, counted per line in one
 #: pass: digits, upper case, letters, CJK, punctuation (how many of the class's
-#: ranges hold the code point), then 0/1 for capitals, the space and colons.
+#: ranges hold the code point), then 0/1 for capitals and the space, and a
+#: last column of zeros (eight make two uint64 of 16-bit lanes, below).
 _CLASS_DIGIT, _CLASS_UPPER, _CLASS_LETTER, _CLASS_CJK, _CLASS_PUNCT, _CLASS_CAPITAL, \
-    _CLASS_SPACE, _CLASS_COLON = range(8)
+    _CLASS_SPACE = range(7)
 _CLASS_TABLE = np.stack(
     [_range_table(r) for r in (_DIGITS, _UPPERS, _LETTERS, _CJK, _PUNCTS)]
-    + [np.minimum(_range_table(_CAPITALS), 1), _range_table(((0x20, 0x20),)),
-       _range_table(((0x3A, 0x3A), (0xFF1A, 0xFF1A)))],
+    + [np.minimum(_range_table(_CAPITALS), 1), _range_table(((0x20, 0x20),)), _range_table(())],
     axis=1,
 )
 
@@ -212,26 +213,28 @@ def _chars(chars: str) -> str:
 #: Bits of _FLAGS, for the scans of _text_block. The "first" bits only say
 #: where a regex may start a match (astral code points: always), and the
 #: regex is tried there; the others are exact.
-_MARK, _CLOSER, _SPACE, _SEPARATOR, _QUOTE, _BULLET_FIRST, _BYLINE_FIRST = (1 << k
-                                                                            for k in range(7))
+_MARK, _CLOSER, _SPACE, _SEPARATOR, _QUOTE, _COLON, _BULLET_FIRST, _BYLINE_FIRST = (
+    1 << k for k in range(8))
 _FLAGS = _flag_table((
     (_MARK, _chars(_MARKS), False),
     (_CLOSER, _chars(_CLOSERS), False),
     (_SPACE, r"\s", False),  # re's white space, which $ and (?=\s) look for
     (_SEPARATOR, _chars(_SEPARATOR_MIDDLES), False),
     (_QUOTE, _chars(_QUOTE_MARKS), False),
+    (_COLON, "[:：]", False),  # a colon that ends a line: [:：]$ (MULTILINE)
     (_BULLET_FIRST, rf"[{re.escape(_BULLET_MARKS)}\d]", True),
     (_BYLINE_FIRST, _chars("".join(word[0] for word in _BYLINE_WORDS)), False),
 ))
 #: The few characters whose positions the scans of a whole text look at.
-_EVENTS = _MARK | _CLOSER | _SEPARATOR
-#: For _boiler_words, in lower-cased text: 1 for \w in ASCII (a term's
-#: \b), 2 for the first character of a symbol.
-_WORD, _SYMBOL_FIRST = 1, 2
-_BOILER_CODES = _flag_table((
-    (_WORD, "[0-9a-z_]", False),
-    (_SYMBOL_FIRST, _chars("".join(symbol[0] for symbol in _BOILER_SYMBOLS)), False),
-))
+_IS_EVENT = (_FLAGS & (_MARK | _CLOSER | _SEPARATOR)) != 0
+#: For _boiler_words, per code point of lower-cased text: itself for the
+#: characters of \w in ASCII and the space (all a term holds), _SYMBOL_FIRST
+#: for the first character of a symbol, else 0 (none of these: not \w).
+_SYMBOL_FIRST = 1
+_TERM_BYTES = np.zeros(_TABLE_SIZE, dtype=np.uint8)
+_TERM_BYTES[[ord(c) for c in "0123456789abcdefghijklmnopqrstuvwxyz_ "]] = list(
+    b"0123456789abcdefghijklmnopqrstuvwxyz_ ")
+_TERM_BYTES[[ord(symbol[0]) for symbol in _BOILER_SYMBOLS]] = _SYMBOL_FIRST
 
 #: A line this short that holds a date is a date line, not prose.
 _DATE_LINE_CHARS = 60
@@ -347,13 +350,12 @@ def _text_block(texts: list[str], dups: Counter[str], X: np.ndarray) -> None:
     date = _dates(lower, len(lower) == len(blob), starts, chars, digits)
     # Where each pattern matches, placed on the lines by the original text's
     # positions (also those found in the lower-cased text), then counted.
-    sent_ends, line_ends, separators, boiler_words, bullet, bullet_only, quote_start, byline = (
+    sent_ends, line_ends, separators, boiler_words, colon, bullet, bullet_only, quote_start, byline = (
         _per_line((*_marks(cps), _boiler_words(lower, lower_cps),
-                   *_line_starts(blob, cps, lower, lower_cps, starts, lengths)), starts))
+                   *_line_edges(blob, cps, lower, lower_cps, starts, lengths)), starts))
     columns = (
         np.log1p(chars), np.log1p(words), (chars - words + 1) / words,
-        counts[:, _CLASS_PUNCT] / chars, sent_ends, line_ends > 0,
-        counts[:, _CLASS_COLON] > 0, digits / chars,
+        counts[:, _CLASS_PUNCT] / chars, sent_ends, line_ends > 0, colon > 0, digits / chars,
         counts[:, _CLASS_UPPER] / np.maximum(counts[:, _CLASS_LETTER], 1),
         counts[:, _CLASS_CAPITAL] / words,
         bullet > 0, bullet_only > 0, date, date & (chars < _DATE_LINE_CHARS),
@@ -389,10 +391,8 @@ def _class_counts(cps: np.ndarray, starts: np.ndarray, longest: int) -> np.ndarr
     rows = _CLASS_LANES.take(cps, axis=0, mode="clip")
     classes: np.ndarray = rows.view(np.uint16)
     # Capitals at the start of the text, or after a space or a newline (the
-    # regex (?:^|(?<= ))[A-ZÀ-ÖØ-ÞА-ЯΑ-Ω], MULTILINE); colons before a
-    # newline (the regex [:：]$, MULTILINE).
+    # regex (?:^|(?<= ))[A-ZÀ-ÖØ-ÞА-ЯΑ-Ω], MULTILINE).
     classes[1:, _CLASS_CAPITAL] *= (cps[:-1] == 0x20) | (cps[:-1] == 0x0A)
-    classes[:-1, _CLASS_COLON] *= cps[1:] == 0x0A
     if longest < _LANE_CHARS:  # a line and its line break fill no lane
         return np.add.reduceat(rows, starts, axis=0).view(np.uint16)
     # Longer lines are added up in pieces that fit, then the pieces per line.
@@ -403,26 +403,26 @@ def _class_counts(cps: np.ndarray, starts: np.ndarray, longest: int) -> np.ndarr
 
 def _marks(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Where the sentence ends start, those that end a line, and where the separators start."""
-    flags = _FLAGS.take(cps, mode="clip")  # beyond the BMP: the last entry
-    events = ((flags & _EVENTS) != 0).nonzero()[0]
-    kinds = flags[events]
-    sentence_ends, line_ends = _sentence_ends(cps, flags, events[(kinds & _MARK) != 0],
+    events = _IS_EVENT.take(cps, mode="clip").nonzero()[0]  # beyond the BMP: the last entry
+    kinds = _FLAGS.take(cps[events], mode="clip")
+    sentence_ends, line_ends = _sentence_ends(cps, events[(kinds & _MARK) != 0],
                                               events[(kinds & _CLOSER) != 0])
     return sentence_ends, line_ends, _separators(cps, events[(kinds & _SEPARATOR) != 0])
 
 
-def _sentence_ends(cps: np.ndarray, flags: np.ndarray, marks: np.ndarray, closers: np.ndarray
+def _sentence_ends(cps: np.ndarray, marks: np.ndarray, closers: np.ndarray
                    ) -> tuple[np.ndarray, np.ndarray]:
     """Of the sentence marks, those that end a sentence, and those that end a line."""
     # Where a mark's run of closers ends, the regex's lookahead passes or it
     # cannot (backtracking into the run puts a closer, not a space, there);
     # a match holds no other mark, so every mark that passes is a match.
     after = marks + 1
-    on_closer = (flags[after] & _CLOSER) != 0
+    on_closer = (_FLAGS.take(cps[after], mode="clip") & _CLOSER) != 0
     if on_closer.any():
         run_last = closers[closers + 1 != np.append(closers[1:], -1)]
         after[on_closer] = run_last[run_last.searchsorted(after[on_closer])] + 1
-    return marks[(flags[after] & _SPACE) != 0], marks[cps[after] == 0x0A]
+    follows = cps[after]
+    return marks[(_FLAGS.take(follows, mode="clip") & _SPACE) != 0], marks[follows == 0x0A]
 
 
 def _separators(cps: np.ndarray, middle: np.ndarray) -> np.ndarray:
@@ -443,17 +443,17 @@ def _separators(cps: np.ndarray, middle: np.ndarray) -> np.ndarray:
 def _boiler_words(lower: str, cps: np.ndarray) -> list[int]:
     """Where ``_BOILER_WORDS.finditer(lower)`` finds its matches (``cps``: of lower + "\\n")."""
     # The regex is tried only where a match may start: where a word starts
-    # (the \b before a term) with the first letters of a term, or a symbol.
-    codes = _BOILER_CODES.take(cps, mode="clip")
-    word = codes == _WORD
+    # (the \b before a term) as some term does, and where a symbol starts.
+    padded = np.zeros(cps.size + 3, dtype=np.uint8)
+    term_bytes = _TERM_BYTES.take(cps, mode="clip", out=padded[:cps.size])
+    word = term_bytes > ord(" ")  # \w in ASCII
     at = (word[1:] > word[:-1]).nonzero()[0] + 1
     if word[0]:
         at = np.concatenate(([0], at))
-    keys = _head_keys(cps, at)
+    keys = _head_keys(padded, at)
     at = at[_TERM_HEADS.take(_TERM_HEADS.searchsorted(keys), mode="clip") == keys]
-    symbols = (codes == _SYMBOL_FIRST).nonzero()[0]
-    if symbols.size:
-        at = np.sort(np.concatenate((at, symbols)))
+    if not lower.isascii():  # every symbol is beyond ASCII
+        at = np.sort(np.concatenate((at, (term_bytes == _SYMBOL_FIRST).nonzero()[0])))
     found: list[int] = []
     end = 0
     match = _BOILER_WORDS.match
@@ -464,26 +464,40 @@ def _boiler_words(lower: str, cps: np.ndarray) -> list[int]:
     return found
 
 
-def _head_keys(cps: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """The first _HEAD code points from each of ``at`` (clipped to 255), a byte each in an int."""
-    heads = np.zeros((at.size, 4), dtype=np.uint8)
-    heads[:, :_HEAD] = np.minimum(cps.take(at[:, None] + np.arange(_HEAD), mode="clip"), 255)
-    return heads.view(np.uint32)[:, 0]
+def _head_keys(padded: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """At each of ``at``, the next _HEAD of the bytes ``padded`` (three zeros at the end) as one int."""
+    windows = np.ndarray((padded.size - 3,), dtype=np.uint32, buffer=padded, strides=(1,))
+    return windows.take(at) & _HEAD_MASK
 
 
-#: The _head_keys of the boiler terms (all ASCII: a clipped code point never matches).
-_TERM_HEADS = np.unique([_head_keys(_code_points(term), np.zeros(1, dtype=np.intp))
-                         for term in _BOILER_TERMS])
+_HEAD_MASK = np.frombuffer(bytes([255] * _HEAD + [0] * (4 - _HEAD)), dtype=np.uint32)[0]
 
 
-def _line_starts(blob: str, cps: np.ndarray, lower: str, lower_cps: np.ndarray, starts: np.ndarray,
-                 lengths: np.ndarray) -> tuple[np.ndarray | list[int], ...]:
-    """Where _BULLET, _BULLET_ONLY, a quote mark and _BYLINE (in lower) match at a line's start."""
-    # Their ^ (MULTILINE) matches where the text or a line within it starts:
-    # where the block's lines start, unless one holds a "\n".
+def _term_heads(term: str) -> list[bytes]:
+    """How a match of ``term`` starts, in _TERM_BYTES: its first _HEAD characters,
+    or all of it and a character that is not \\w (its \\b)."""
+    if len(term) >= _HEAD:
+        return [term[:_HEAD].encode("ascii")]
+    return [term.encode("ascii") + bytes([after]) for after in (0, ord(" "), _SYMBOL_FIRST)]
+
+
+#: The _head_keys of the terms, sorted.
+_TERM_HEADS = np.unique([_head_keys(np.frombuffer(head.ljust(_HEAD + 3, b"\0"), dtype=np.uint8),
+                                     np.zeros(1, dtype=np.intp))
+                         for term in _BOILER_TERMS for head in _term_heads(term)])
+
+
+def _line_edges(blob: str, cps: np.ndarray, lower: str, lower_cps: np.ndarray, starts: np.ndarray,
+               lengths: np.ndarray) -> tuple[np.ndarray | list[int], ...]:
+    """Where a colon ends a line, and where _BULLET, _BULLET_ONLY, a quote mark and
+    _BYLINE (in lower) match at a line's start."""
+    # Their ^ and $ (MULTILINE) match where the text or a line within it
+    # starts or ends: the block's lines, unless one holds a "\n".
     at, length = (starts, lengths) if blob.count("\n") == len(starts) - 1 else _anchors(cps)
+    last = at + length - 1  # (before an empty line: the line break before it)
     first = _FLAGS.take(cps[at], mode="clip")
     found = (
+        last[(_FLAGS.take(cps[last], mode="clip") & _COLON) != 0],
         _matching(_BULLET, blob, at[(first & _BULLET_FIRST) != 0]),
         _matching(_BULLET_ONLY, blob, at[(length > 0) & (length <= _BULLET_ONLY_CHARS)]),
         at[(first & _QUOTE) != 0],

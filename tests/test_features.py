@@ -611,7 +611,7 @@ def test_flag_tables_equal_the_character_classes_on_every_code_point():
     flags = features._FLAGS.take(cps, mode="clip")
     for bit, char_class in ((features._MARK, r"[.!?。！？…]"), (features._CLOSER, r"[\"'”’»)\]]"),
                             (features._SPACE, r"\s"), (features._SEPARATOR, r"[|·•/»>]"),
-                            (features._QUOTE, r"[\"“„«'‘「]")):
+                            (features._QUOTE, r"[\"“„«'‘「]"), (features._COLON, "[:：]")):
         want = np.zeros(cps.size, dtype=bool)
         want[[m.start() for m in re.finditer(char_class, text)]] = True
         assert np.array_equal((flags & bit) != 0, want), char_class
@@ -620,12 +620,15 @@ def test_flag_tables_equal_the_character_classes_on_every_code_point():
                             (features._BYLINE_FIRST, "[bvpda]")):
         starts = [m.start() for m in re.finditer(char_class, text)]
         assert ((flags[starts] & bit) != 0).all(), char_class
-    codes = features._BOILER_CODES.take(cps, mode="clip")
-    for code, char_class in ((features._WORD, "[0-9a-z_]"),
-                             (features._SYMBOL_FIRST, "[©ラ関広記シフ相推广登分]")):
-        want = np.zeros(cps.size, dtype=bool)
-        want[[m.start() for m in re.finditer(char_class, text)]] = True
-        assert np.array_equal(codes == code, want), char_class
+    # The boiler terms' characters are themselves, the first characters of the
+    # symbols one code, all else 0.
+    term_bytes = features._TERM_BYTES.take(cps, mode="clip")
+    want = np.zeros(cps.size, dtype=np.uint8)
+    for m in re.finditer("[0-9a-z_ ]", text):
+        want[m.start()] = ord(m.group())
+    want[[m.start() for m in re.finditer("[©ラ関広記シフ相推广登分]", text)]] = features._SYMBOL_FIRST
+    assert np.array_equal(term_bytes, want)
+    assert set("".join(features._BOILER_TERMS)) <= set("abcdefghijklmnopqrstuvwxyz ")
 
 
 def test_class_table_equals_the_ranges_and_the_capital_class():
@@ -640,7 +643,7 @@ def test_class_table_equals_the_ranges_and_the_capital_class():
                            (features._CLASS_CJK, features._CJK),
                            (features._CLASS_PUNCT, features._PUNCTS),
                            (features._CLASS_SPACE, ((0x20, 0x20),)),
-                           (features._CLASS_COLON, ((0x3A, 0x3A), (0xFF1A, 0xFF1A)))):
+                           (len(features._CLASS_TABLE[0]) - 1, ())):
         counts = np.zeros(codes.shape, dtype=np.int64)
         for lo, hi in ranges:
             counts += (codes >= lo) & (codes <= hi)
