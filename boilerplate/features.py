@@ -210,9 +210,9 @@ def _chars(chars: str) -> str:
     return f"[{re.escape(chars)}]"
 
 
-#: Bits of _FLAGS, for the scans of _text_block. The "first" bits only say
-#: where a regex may start a match (astral code points: always), and the
-#: regex is tried there; the others are exact.
+#: Bits of _FLAGS, for the scans of _text_block. The _FIRST bits only say
+#: where a regex may start a match, and it is tried there (beyond the BMP:
+#: where the class reaches there); the others are exact.
 _MARK, _CLOSER, _SPACE, _SEPARATOR, _QUOTE, _COLON, _BULLET_FIRST, _BYLINE_FIRST = (
     1 << k for k in range(8))
 _FLAGS = _flag_table((
@@ -232,7 +232,7 @@ _IS_EVENT = (_FLAGS & (_MARK | _CLOSER | _SEPARATOR)) != 0
 #: for the first character of a symbol, else 0 (none of these: not \w).
 _SYMBOL_FIRST = 1
 _TERM_BYTES = np.zeros(_TABLE_SIZE, dtype=np.uint8)
-_TERM_BYTES[[ord(c) for c in "0123456789abcdefghijklmnopqrstuvwxyz_ "]] = list(
+_TERM_BYTES[list(b"0123456789abcdefghijklmnopqrstuvwxyz_ ")] = list(
     b"0123456789abcdefghijklmnopqrstuvwxyz_ ")
 _TERM_BYTES[[ord(symbol[0]) for symbol in _BOILER_SYMBOLS]] = _SYMBOL_FIRST
 
@@ -310,16 +310,13 @@ _TEXT_BLOCK_LINES = 2048
 
 
 def _text_shape(texts: list[str], X: np.ndarray) -> None:
-    """Per-line text features: lengths, punctuation, case, bullets, dates.
-
-    Lengths are characters, not words, so unspaced scripts (CJK) work.
-    Every feature but ``dup_count`` depends on the line alone, so long pages
-    go by blocks of lines, with the same result: no pattern matches across
-    a line break, and lines hold none (or ``_anchors`` sees it). The
-    exception is text whose lower-casing changes its length ("İ"): there the
-    lower-case matches are placed by the original positions over the whole
-    page, so it goes in one block.
-    """
+    """Per-line text features: lengths (in characters, for CJK), punctuation, case, bullets, dates."""
+    # Every feature but dup_count depends on the line alone, so long pages go
+    # by blocks of lines, with the same result: no pattern matches across a
+    # line break, and lines hold none (or _line_edges sees it). The exception
+    # is text whose lower-casing changes its length ("İ"): there the
+    # lower-case matches are placed by the original positions over the whole
+    # page, so it goes in one block.
     dups = Counter(texts)
     n = len(texts)
     step = _TEXT_BLOCK_LINES
@@ -474,8 +471,7 @@ _HEAD_MASK = np.frombuffer(bytes([255] * _HEAD + [0] * (4 - _HEAD)), dtype=np.ui
 
 
 def _term_heads(term: str) -> list[bytes]:
-    """How a match of ``term`` starts, in _TERM_BYTES: its first _HEAD characters,
-    or all of it and a character that is not \\w (its \\b)."""
+    """How a match of ``term`` starts in _TERM_BYTES: its first _HEAD, or all of it and a non-\\w."""
     if len(term) >= _HEAD:
         return [term[:_HEAD].encode("ascii")]
     return [term.encode("ascii") + bytes([after]) for after in (0, ord(" "), _SYMBOL_FIRST)]
@@ -489,12 +485,11 @@ _TERM_HEADS = np.unique([_head_keys(np.frombuffer(head.ljust(_HEAD + 3, b"\0"), 
 
 def _line_edges(blob: str, cps: np.ndarray, lower: str, lower_cps: np.ndarray, starts: np.ndarray,
                lengths: np.ndarray) -> tuple[np.ndarray | list[int], ...]:
-    """Where a colon ends a line, and where _BULLET, _BULLET_ONLY, a quote mark and
-    _BYLINE (in lower) match at a line's start."""
+    """Where a colon ends a line; _BULLET, _BULLET_ONLY, a quote, _BYLINE (in lower) start one."""
     # Their ^ and $ (MULTILINE) match where the text or a line within it
     # starts or ends: the block's lines, unless one holds a "\n".
     at, length = (starts, lengths) if blob.count("\n") == len(starts) - 1 else _anchors(cps)
-    last = at + length - 1  # (before an empty line: the line break before it)
+    last = at + length - 1  # (for an empty line: the line break before it, or the final one)
     first = _FLAGS.take(cps[at], mode="clip")
     found = (
         last[(_FLAGS.take(cps[last], mode="clip") & _COLON) != 0],
