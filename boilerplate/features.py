@@ -185,45 +185,43 @@ _CLASS_TABLE = np.stack(
 )
 
 
-def _bmp() -> str:
-    """Every code point of the BMP in order, U+0000 for the surrogates (they cannot be encoded)."""
+def _code_points(text: str) -> np.ndarray:
+    """The code points of ``text`` (uint32). Raises UnicodeEncodeError on a lone surrogate."""
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
+def _members(char_class: str) -> str:
+    """The characters of the BMP that the regex ``char_class`` matches (surrogates aside)."""
     codes = np.arange(_TABLE_SIZE - 1, dtype=np.uint32)
-    codes[0xD800:0xE000] = 0
-    return codes.tobytes().decode("utf-32-le")
+    codes[0xD800:0xE000] = 0  # a str cannot encode them; U+0000 is in no class used here
+    return "".join(re.findall(char_class, codes.tobytes().decode("utf-32-le")))
 
 
 def _flag_table(classes: tuple[tuple[int, str, bool], ...]) -> np.ndarray:
-    """Per code point, the bits of the (bit, regex class, beyond the BMP too) that match it."""
+    """Per code point, the bits of the (bit, characters, and all beyond the BMP) that hold it."""
     # Every code point beyond the BMP shares the last entry: it gets a bit
-    # when some of them may match (the "first" bits below), else none.
-    bmp = _bmp()
+    # when some of them may match (the _FIRST bits below), else none.
     table = np.zeros(_TABLE_SIZE, dtype=np.uint8)
-    for bit, char_class, astral in classes:
-        table[[m.start() for m in re.finditer(char_class, bmp)]] |= bit
+    for bit, chars, astral in classes:
+        table[_code_points(chars)] |= bit
         table[-1] |= bit if astral else 0
-    table[0xD800:0xE000] = 0
     return table
 
 
-def _chars(chars: str) -> str:
-    """A regex character class of exactly ``chars``."""
-    return f"[{re.escape(chars)}]"
-
-
 #: Bits of _FLAGS, for the scans of _text_block. The _FIRST bits only say
-#: where a regex may start a match, and it is tried there (beyond the BMP:
-#: where the class reaches there); the others are exact.
+#: where a regex may start a match, and it is tried there; the others are
+#: exact. \s and \d are re's own; beyond the BMP, \s matches nothing, \d some digits.
 _MARK, _CLOSER, _SPACE, _SEPARATOR, _QUOTE, _COLON, _BULLET_FIRST, _BYLINE_FIRST = (
     1 << k for k in range(8))
 _FLAGS = _flag_table((
-    (_MARK, _chars(_MARKS), False),
-    (_CLOSER, _chars(_CLOSERS), False),
-    (_SPACE, r"\s", False),  # re's white space, which $ and (?=\s) look for
-    (_SEPARATOR, _chars(_SEPARATOR_MIDDLES), False),
-    (_QUOTE, _chars(_QUOTE_MARKS), False),
-    (_COLON, "[:：]", False),  # a colon that ends a line: [:：]$ (MULTILINE)
-    (_BULLET_FIRST, rf"[{re.escape(_BULLET_MARKS)}\d]", True),
-    (_BYLINE_FIRST, _chars("".join(word[0] for word in _BYLINE_WORDS)), False),
+    (_MARK, _MARKS, False),
+    (_CLOSER, _CLOSERS, False),
+    (_SPACE, _members(r"\s"), False),  # the white space $ and (?=\s) look for ("\n" too)
+    (_SEPARATOR, _SEPARATOR_MIDDLES, False),
+    (_QUOTE, _QUOTE_MARKS, False),
+    (_COLON, ":：", False),  # a colon that ends a line: [:：]$ (MULTILINE)
+    (_BULLET_FIRST, _BULLET_MARKS + _members(r"\d"), True),
+    (_BYLINE_FIRST, "".join(word[0] for word in _BYLINE_WORDS), False),
 ))
 #: The few characters whose positions the scans of a whole text look at.
 _IS_EVENT = (_FLAGS & (_MARK | _CLOSER | _SEPARATOR)) != 0
@@ -360,11 +358,6 @@ def _text_block(texts: list[str], dups: Counter[str], X: np.ndarray) -> None:
         np.array(list(map(dups.__getitem__, texts)), dtype=np.float64) - 1,
     )
     X[:, : len(_TEXT_COLUMNS)] = np.array(columns).T
-
-
-def _code_points(text: str) -> np.ndarray:
-    """The code points of ``text`` (uint32). Raises UnicodeEncodeError on a lone surrogate."""
-    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
 
 
 def _per_line(found: tuple[np.ndarray | list[int], ...], starts: np.ndarray) -> np.ndarray:
