@@ -345,5 +345,5 @@ def test_declutter_lines_threshold_and_empty():
 
 def test_speedups_names_the_compiled_parts():
     states = boilerplate.speedups()
-    assert set(states) == {"trees", "walk", "features"}
+    assert set(states) == {"trees", "walk"}
     assert all(isinstance(on, bool) for on in states.values())
