@@ -101,11 +101,14 @@ def _alternation(words: tuple[str, ...], *, word_start: bool) -> str:
 # starts with a digit sits behind one leading \d (re scans straight to the
 # digits; "\b" before a digit is "(?<!\w)", then tested once for all), and
 # the one that starts with a month name needs a space followed by a digit.
-# tests/test_features.py checks the equivalence.
+# "N minutes ago" is found from the last digit of N alone: a digit run is
+# followed by " min ago" exactly when its last digit is, and matching the
+# run itself (\d+) made the search quadratic on long runs of digits (a
+# 30,000-digit table cell took 11 s). tests/test_features.py checks the equivalence.
 _DATE_FROM_DIGIT = re.compile(
     r"\d(?:(?<!\w\d)(?:\d?:\d{2}\b|\d{3}[-/.]\d{1,2}[-/.]\d{1,2}\b|\d?[-/.]\d{1,2}[-/.]\d{2,4}\b|"
     rf"\d?\.? *(?:{_alternation(_MONTH_NAMES, word_start=False)})\b)|"
-    r"\d* *(?:min(?:ute)?s?|hours?|hrs?|days?) +ago|\d{3}年\d{1,2}月|\d?月\d{1,2}日|\d?時)"
+    r" *(?:min(?:ute)?s?|hours?|hrs?|days?) +ago|\d{3}年\d{1,2}月|\d?月\d{1,2}日|\d?時)"
 )
 _DATE_FROM_MONTH = re.compile(rf"(?:{_alternation(_MONTH_NAMES, word_start=True)})\.? +\d{{1,2}}\b")
 _SPACE_DIGIT = re.compile(r" \d")
