@@ -782,7 +782,7 @@ def stage_section(r: Report) -> list[str]:
         "call the two stages' predictors directly (trees exported from the scikit-learn "
         "model as arrays, see `boilerplate/trees.py`, walked in C by `boilerplate/_ctrees.c` "
         "when it is built), as `Model.content_proba` does; *segment.from_html* walks the "
-        "tree in C (`boilerplate/_cwalk.c`) when that is built (see the C speed-ups line above).",
+        "tree in C (`boilerplate/_cwalk.pyx`) when that is built (see the C speed-ups line above).",
         table(["stage", "median ms", "p95 ms", "mean ms", "share"], rows),
     ]
 
