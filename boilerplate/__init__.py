@@ -32,7 +32,7 @@ def speedups() -> dict[str, bool]:
     """Which optional compiled speed-ups this install runs.
 
     ``walk`` (the HTML walk, Cython over lxml's public C-API) and ``trees``
-    (the model's trees, C) are built by setup.py where a C compiler is
+    (the model's trees, Cython) are built by setup.py where a C compiler is
     available; False means the Python code runs instead, with the same
     results, only slower. The environment variable DECLUTTER_PURE_PYTHON=1
     (read at import) turns them all off.
