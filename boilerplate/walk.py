@@ -128,6 +128,8 @@ ANCESTOR_LEVELS = 4
 
 _SEM_A_ONLY = SEM["a_only"]
 _NO_ANCESTORS: tuple[int, ...] = ()
+#: An open element while walking: (tag, block, hints, own_hints, sem, path, uid, depth).
+Frame = tuple[str, bool, int, int, int, str, int, int]
 
 
 def walk(root: etree._Element) -> list[Line]:
@@ -224,8 +226,8 @@ def _opened(tag: str, attrib: Any) -> tuple[str | None, int] | None:
     return cls, own
 
 
-def _frame(tag: str, block: bool, opened: tuple[str | None, int], up: tuple | None,
-           uid: int) -> tuple:
+def _frame(tag: str, block: bool, opened: tuple[str | None, int], up: Frame | None,
+           uid: int) -> Frame:
     """The open-element tuple of an element, inside ``up`` (None at the root of the walk)."""
     cls, own = opened
     label = tag
@@ -250,8 +252,8 @@ class _Walk:
         self.lines: list[Line] = []
         self.buf: list[str] = []  # pieces of text (.text and .tail values)
         self.link_chars = 0  # non-space characters of the pieces inside links
-        self.stack: list[tuple] = []  # the open elements
-        self.blocks: list[tuple] = []  # the open block elements
+        self.stack: list[Frame] = []  # the open elements
+        self.blocks: list[Frame] = []  # the open block elements
         self.block_uids: list[int] = []  # their uids, for Line.ancestors
 
     def close(self) -> bool:
