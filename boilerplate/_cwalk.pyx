@@ -55,6 +55,8 @@ cdef enum:
     NAME_SLOTS = 1 << NAME_BITS
     # Non-ASCII characters of walk._UNUSUAL_CHARS this module can hold.
     MAX_UNUSUAL = 16
+    # Symbols of the hint automaton (_SYMBOLS).
+    N_SYMBOLS = 40
 
 #: Line's fields in the order its __init__ takes them.
 _FIELDS = ("text", "index", "tag", "path", "depth", "hints", "own_hints", "sem", "link_chars",
@@ -358,10 +360,14 @@ cdef class _Walker:
         return own
 
     cdef int64_t hint_bits(self, str attrs) except? -1:
-        """hints.hints(attrs), its cache read here first."""
+        """hints.hints(attrs): its cache read here first; an ASCII string not seen before
+        goes through the automaton here, any other through hints.hints."""
         bits = self.hint_cache.get(attrs)
         if bits is None:
-            bits = self.hints(attrs)
+            if not PyUnicode_IS_ASCII(attrs):  # str.lower() of other scripts: hints.hints
+                return self.hints(attrs)
+            bits = _automaton().bits(attrs)
+            _hints.remember(attrs, bits)
         return bits
 
     # ------------------------------------------------------------ text and Lines
@@ -635,6 +641,92 @@ cdef void* _grow(void* ptr, size_t size) except NULL:
     if out is NULL:
         raise MemoryError()
     return out
+
+
+# ------------------------------------------------------------ class/id hints
+
+# The characters of a token, in the automaton's symbol order (then ^ and $,
+# which mark a token's ends); every other character separates tokens, as
+# hints._TOKEN_SPLIT does after lower-casing.
+cdef str _SYMBOLS = "abcdefghijklmnopqrstuvwxyz0123456789_-^$"
+
+
+@cython.final
+cdef class _Automaton:
+    """hints._matcher()'s automaton with its failure links resolved: a table of
+    (state, symbol) -> state, and the hint bits of each state."""
+    cdef int* table
+    cdef int64_t* out
+    cdef signed char symbol[128]  # an ASCII character's symbol, -1 for a separator
+
+    def __cinit__(self):
+        goto, fail, out, _ = _hints._matcher()
+        self.table = <int*> _grow(NULL, len(goto) * N_SYMBOLS * sizeof(int))
+        self.out = <int64_t*> _grow(NULL, len(goto) * sizeof(int64_t))
+        cdef Py_ssize_t state, k
+        for state in range(len(goto)):
+            self.out[state] = out[state]
+        order = [0]
+        for state in order:  # breadth first: a failure link points to a state seen before
+            order.extend(goto[state].values())
+            for k in range(N_SYMBOLS):
+                nxt = goto[state].get(_SYMBOLS[k])
+                if nxt is not None:
+                    self.table[state * N_SYMBOLS + k] = nxt
+                else:
+                    self.table[state * N_SYMBOLS + k] = (
+                        self.table[fail[state] * N_SYMBOLS + k] if state else 0)
+        for k in range(128):
+            self.symbol[k] = -1
+        for k in range(N_SYMBOLS - 2):
+            self.symbol[ord(_SYMBOLS[k])] = k
+            if "a" <= _SYMBOLS[k] <= "z":
+                self.symbol[ord(_SYMBOLS[k]) - 32] = k  # what lower() makes of A-Z
+
+    def __dealloc__(self):
+        free(self.table)
+        free(self.out)
+
+    cdef int64_t bits(self, str attrs):
+        """hints._token_bits(attrs) of an ASCII string: each token run from "^" to "$"."""
+        cdef const unsigned char* s = <const unsigned char*> PyUnicode_DATA(attrs)
+        cdef Py_ssize_t i, n = len(attrs)
+        cdef int state = 0, sym
+        cdef int64_t bits = 0
+        cdef bint in_token = False
+        for i in range(n + 1):
+            sym = self.symbol[s[i]] if i < n else -1
+            if sym < 0:
+                if in_token:  # the token ends: its "$"
+                    state = self.table[state * N_SYMBOLS + N_SYMBOLS - 1]
+                    bits |= self.out[state]
+                    in_token = False
+                continue
+            if not in_token:  # a token starts: its "^"
+                state = self.table[N_SYMBOLS - 2]
+                bits |= self.out[state]
+                in_token = True
+            state = self.table[state * N_SYMBOLS + sym]
+            bits |= self.out[state]
+        return bits
+
+
+cdef _Automaton _AUTOMATON = None
+
+
+cdef _Automaton _automaton():
+    """The automaton, built on first use (from hints._matcher(), its one source)."""
+    global _AUTOMATON
+    if _AUTOMATON is None:
+        _AUTOMATON = _Automaton()
+    return _AUTOMATON
+
+
+def hint_bits(str attrs not None):
+    """hints._token_bits(attrs) by the compiled automaton (ASCII strings only; for tests)."""
+    if not PyUnicode_IS_ASCII(attrs):
+        raise ValueError("only ASCII strings go through the compiled automaton")
+    return _automaton().bits(attrs)
 
 
 def walk(cetree._Element root not None):

@@ -57,11 +57,16 @@ def hints(attrs: str) -> int:
     bits = _HINT_CACHE.get(attrs)
     if bits is None:
         bits = _token_bits(attrs)
-        if len(attrs) <= _HINT_CACHE_KEY_MAX:
-            if len(_HINT_CACHE) > _HINT_CACHE_MAX:
-                _HINT_CACHE.clear()
-            _HINT_CACHE[attrs] = bits
+        remember(attrs, bits)
     return bits
+
+
+def remember(attrs: str, bits: int) -> None:
+    """Cache the bits of a class (or id) string (the compiled walk's automaton stores here too)."""
+    if len(attrs) <= _HINT_CACHE_KEY_MAX:
+        if len(_HINT_CACHE) > _HINT_CACHE_MAX:
+            _HINT_CACHE.clear()
+        _HINT_CACHE[attrs] = bits
 
 
 def _token_bits(attrs: str) -> int:

@@ -94,3 +94,37 @@ def test_literals_expands_optional_characters():
 def test_literals_refuses_regex_syntax_it_cannot_expand(pattern):
     with pytest.raises(ValueError):
         hints_module._literals(pattern)
+
+
+
+def class_strings(rng: random.Random, n: int) -> list[str]:
+    """Random class/id strings: tokens of hint fragments, mixed case, many separators."""
+    seps = [" ", "  ", "\t", ":", ".", "/", "--", "_", "x", "9", "\n", "+"]
+    out = []
+    for _ in range(n):
+        parts = [random_token(rng) for _ in range(rng.randint(0, 4))]
+        text = "".join(p + rng.choice(seps) for p in parts)
+        out.append("".join(c.upper() if rng.random() < 0.2 else c for c in text))
+    return out
+
+
+@pytest.mark.skipif(walk._cwalk is None, reason="the compiled walk is not built")
+def test_compiled_automaton_equals_the_python_one_on_ascii_strings():
+    """The compiled walk matches class strings itself: the same bits as hints._token_bits."""
+    rng = random.Random(1)
+    strings = set(class_strings(rng, 20_000)) | hint_literals()
+    strings |= {w.upper() for w in hint_literals()} | {"", " ", "-", "^", "$", "^nav$", "a$b"}
+    for attrs in sorted(strings):
+        assert walk._cwalk.hint_bits(attrs) == hints_module._token_bits(attrs), repr(attrs)
+    with pytest.raises(ValueError):
+        walk._cwalk.hint_bits("\u212aicker")
+
+
+@pytest.mark.skipif(walk._cwalk is None, reason="the compiled walk is not built")
+def test_compiled_walk_caches_what_it_matched(monkeypatch):
+    """A class string the compiled walk matched is in hints' cache, with the bits hints() gives."""
+    monkeypatch.setattr(hints_module, "_HINT_CACHE", {})
+    html = '<html><body><div class="Sidebar hot-List"><p>text here</p></div></body></html>'
+    lines = walk.walk(walk.parse(html))
+    assert lines[0].hints == HINTS["side"] | HINTS["popular"] | HINTS["list"]
+    assert hints_module._HINT_CACHE == {"Sidebar hot-List": lines[0].hints}
