@@ -180,7 +180,8 @@ def test_truncated_warc_keeps_the_records_before_the_damage(tmp_path):
     assert (last.source, last.data, last.error) == (f"{path}#{ids[1]}", None, "truncated WARC record")
     path.write_bytes(data[:100] + b"garbage" * 10)
     [page] = read_inputs([str(path)])
-    assert page.source == str(path) and page.error.startswith("unreadable WARC: ")
+    assert page.source == str(path)
+    assert page.error.startswith("damaged WARC data at byte 0: ")
 
 
 @pytest.mark.parametrize("compress", [False, True])
