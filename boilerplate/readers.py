@@ -112,7 +112,7 @@ def read_inputs(
         if arg == STDIN:
             yield _read_stdin(max_bytes)
         elif os.path.lexists(arg):
-            yield from _read_path(Path(arg), max_bytes, skip, on_note)
+            yield from _read_path(Path(arg), max_bytes, set() if skip is None else {skip}, on_note)
         elif _GLOB_CHARS & set(arg):
             yield from _read_glob(arg, max_bytes, skip, on_note)
         else:
@@ -178,24 +178,51 @@ def _read_stdin(max_bytes: int | None) -> Page:
 
 def _read_glob(pattern: str, max_bytes: int | None, skip: tuple[int, int] | None,
                on_note: Callable[[str, str], None] | None) -> Iterator[Page]:
+    """The pages of every match of a glob; each file once, though ``**`` meets it again.
+
+    (glob's ``**`` matches folders as well as the files in them, and follows
+    symbolic links to folders, round a loop until the system says too many levels.)
+    """
     try:
         matches = sorted(glob.glob(pattern, recursive=True))
     except OSError as exc:  # a folder the pattern walks through vanished or loops
         yield Page(shown(pattern), error=error_message(exc))
         return
-    matches = [m for m in matches if skip is None or _file_id(m) != skip]
-    if not matches:
+    seen: set[tuple[int, int]] = set() if skip is None else {skip}
+    if not any(_first_time(m, set(seen)) for m in matches):
         yield Page(shown(pattern), error="no files match this pattern")
     for match in matches:
+        if not _first_time(match, seen):
+            continue
         if os.path.isdir(match):
-            yield from _read_path(Path(match), max_bytes, skip, on_note)
+            yield from _read_path(Path(match), max_bytes, seen, on_note)
         else:
             yield from _read_file(Path(match), max_bytes, on_note, regular_only=True)
 
 
-def _read_path(path: Path, max_bytes: int | None, skip: tuple[int, int] | None,
+def _first_time(path: str | os.PathLike[str], seen: set[tuple[int, int]]) -> bool:
+    """False if the file (or the symbolic link, when it loops or dangles) is in ``seen``; adds it."""
+    identity = _file_id(path) or _link_id(path)
+    if identity is None:
+        return True
+    if identity in seen:
+        return False
+    seen.add(identity)
+    return True
+
+
+def _link_id(path: str | os.PathLike[str]) -> tuple[int, int] | None:
+    """The (device, inode) of a symbolic link itself (one that loops or dangles)."""
+    try:
+        info = os.lstat(path)
+    except (OSError, ValueError):
+        return None
+    return info.st_dev, info.st_ino
+
+
+def _read_path(path: Path, max_bytes: int | None, seen: set[tuple[int, int]],
                on_note: Callable[[str, str], None] | None) -> Iterator[Page]:
-    """A file's pages, or those of every input file in a folder."""
+    """A file's pages, or those of every input file in a folder not ``seen`` yet."""
     if not path.is_dir():
         yield from _read_file(path, max_bytes, on_note, regular_only=False)
         return
@@ -203,8 +230,9 @@ def _read_path(path: Path, max_bytes: int | None, skip: tuple[int, int] | None,
     for file in _walk(path):
         if isinstance(file, Page):
             yield file
-        elif skip is None or _file_id(file) != skip:
-            found = True
+            continue
+        found = True
+        if _first_time(file, seen):
             yield from _read_file(file, max_bytes, on_note, regular_only=True)
     if not found:
         yield Page(shown(path), error="folder has no input files (" +
@@ -264,7 +292,7 @@ def _open(path: Path, regular_only: bool) -> BinaryIO:
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(0, "not a regular file (a FIFO, device or socket): skipped")
+            raise OSError(0, "not a regular file (a named pipe, device or socket): skipped")
         os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
     except BaseException:

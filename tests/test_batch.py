@@ -535,9 +535,13 @@ def test_cli_output_file(cli, tmp_path, tree):
     assert_clean(result, 0)
     assert result.stdout == ""
     assert [json.loads(r)["source"] for r in out.read_text().splitlines()] == tree_sources(tree)
+    # Run again, the output is now a JSON Lines page of the folder: refused, never overwritten.
+    written = out.read_bytes()
     again = cli("-f", "jsonl", "-o", out, tree)
-    assert [json.loads(r)["source"] for r in out.read_text().splitlines()] == tree_sources(tree)
-    assert summary(again) == "declutter: 4 pages: 4 ok, 0 empty, 0 failed"
+    assert_clean(again, 2)
+    assert out.read_bytes() == written
+    assert again.stderr == (f"declutter: {out} would be read as an input (it is in a folder or "
+                            "glob given): write the output elsewhere, or remove it first\n")
 
 
 def test_cli_unwritable_output_is_a_usage_error(cli, tmp_path):
