@@ -159,10 +159,13 @@ def _inside(path: str | os.PathLike[str], folder: str) -> bool:
     return not hidden and relative.name.lower().endswith(INPUT_SUFFIXES)
 
 
-def _file_id(path: str | os.PathLike[str]) -> tuple[int, int] | None:
-    """The (device, inode) of a file, None if it cannot be reached (missing, symbolic-link loop)."""
+def _file_id(path: str | os.PathLike[str], *, follow: bool = True) -> tuple[int, int] | None:
+    """The (device, inode) of a file, None if it cannot be reached (missing, symbolic-link loop).
+
+    With ``follow=False``, of a symbolic link itself (one that loops or dangles).
+    """
     try:
-        info = os.stat(path)
+        info = os.stat(path, follow_symlinks=follow)
     except (OSError, ValueError):
         return None
     return info.st_dev, info.st_ino
@@ -202,22 +205,13 @@ def _read_glob(pattern: str, max_bytes: int | None, skip: tuple[int, int] | None
 
 def _first_time(path: str | os.PathLike[str], seen: set[tuple[int, int]]) -> bool:
     """False if the file (or the symbolic link, when it loops or dangles) is in ``seen``; adds it."""
-    identity = _file_id(path) or _link_id(path)
+    identity = _file_id(path) or _file_id(path, follow=False)
     if identity is None:
         return True
     if identity in seen:
         return False
     seen.add(identity)
     return True
-
-
-def _link_id(path: str | os.PathLike[str]) -> tuple[int, int] | None:
-    """The (device, inode) of a symbolic link itself (one that loops or dangles)."""
-    try:
-        info = os.lstat(path)
-    except (OSError, ValueError):
-        return None
-    return info.st_dev, info.st_ino
 
 
 def _read_path(path: Path, max_bytes: int | None, seen: set[tuple[int, int]],
