@@ -140,12 +140,14 @@ def would_read(inputs: Iterable[str], path: str | os.PathLike[str]) -> bool:
     for arg in inputs:
         if arg == STDIN:
             continue
-        if os.path.isdir(arg) and _inside(path, arg):
-            return True
-        matches = (glob.iglob(arg, recursive=True)
-                   if not os.path.lexists(arg) and _GLOB_CHARS & set(arg) else ())
-        if any(_file_id(match) == target for match in matches):
-            return True
+        globbed = not os.path.lexists(arg)
+        if globbed and not _GLOB_CHARS & set(arg):
+            continue  # a missing file: it reads nothing
+        for match in glob.iglob(arg, recursive=True) if globbed else [arg]:
+            if os.path.isdir(match) and _inside(path, match):
+                return True
+            if globbed and _file_id(match) == target:  # a file given by name is checked by the CLI
+                return True
     return False
 
 
