@@ -136,8 +136,7 @@ def declutter_many(
             then carry ``site``.
         on_record: called with each record as soon as it is made, before site
             memory holds it back (progress displays).
-        page_timeout: seconds a page may take before it becomes an error
-            record (module docstring); None: no limit.
+        page_timeout: seconds a page may take (module docstring); None: no limit.
 
     Returns:
         An iterator of PageRecords, one per page, in input order; a page that
@@ -149,10 +148,8 @@ def declutter_many(
         ModelError: when iteration starts, once, if the model cannot be loaded.
     """
     rule = _site_rule(site_memory)
-    work = replace(_work(engine, kind, threshold, model, max_bytes, bool(lines) or rule is not None),
-                   page_timeout=_page_timeout(page_timeout))
-    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
-        raise OptionError(f"jobs must be a whole number, at least 1, not {jobs!r}")
+    work = _work(engine, kind, threshold, model, max_bytes, bool(lines) or rule is not None,
+                 page_timeout, jobs)
     stream: Iterator[Page] = (as_page(i, page) for i, page in enumerate(pages))
     if rule is None:
         return _tap(_records(stream, work, jobs), on_record)
@@ -168,10 +165,12 @@ def site_key(page: Page) -> str:
 
 
 def _work(engine: Engine | str, kind: str, threshold: float | None, model: str | Path | None,
-          max_bytes: int | None, lines: bool) -> Work:
-    """The checked options every page runs with."""
+          max_bytes: int | None, lines: bool, page_timeout: float | None, jobs: int | None) -> Work:
+    """The checked options every page runs with (and a check of ``jobs``)."""
     run = Options.of(kind=kind, engine=engine, threshold=threshold, model=model, max_bytes=max_bytes)
-    return Work(run=run, lines=lines)
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise OptionError(f"jobs must be a whole number, at least 1, not {jobs!r}")
+    return Work(run=run, lines=lines, page_timeout=_page_timeout(page_timeout))
 
 
 def _page_timeout(value: Any) -> float | None:

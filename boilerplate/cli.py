@@ -209,6 +209,8 @@ def _outcome(stream: TextIO, output: Path | None) -> Iterator[None]:
     except _OutputError as exc:
         where = _printable(shown(output)) if output is not None else "standard output"
         _fail(f"cannot write {where}: {error_message(exc.__cause__ or exc)}", EXIT_FAILED)
+    except OSError as exc:  # site memory's temporary file, workers that cannot start
+        _fail(error_message(exc), EXIT_FAILED)
     finally:
         if output is not None:
             with contextlib.suppress(OSError):

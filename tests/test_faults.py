@@ -540,3 +540,13 @@ def test_a_subfolder_that_cannot_be_listed_is_an_error_record(tmp_path, monkeypa
         (str(tmp_path / "a.html"), None),
         (str(tmp_path / "locked"), "unreadable folder: permission denied"),
     ]
+
+
+def test_site_memory_that_cannot_write_its_temporary_file_is_one_line(tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))
+    result = run("--site-memory", PAGES / "paywall.html", PAGES / "wire_service.html")
+    assert_clean(result, 1)
+    assert result.stderr == ("declutter: site memory's temporary file: "
+                             "no such file or directory\n")
