@@ -369,6 +369,24 @@ def test_a_stuck_worker_costs_only_its_page_tried_twice(monkeypatch):
     assert all(r.status == "ok" for n, r in enumerate(got) if n != 4)
 
 
+class _SlowText(str):
+    """A page that takes 30 s in declutter's first look at it (a sleep the alarm can stop)."""
+
+    def isascii(self):
+        time.sleep(30)
+        return True
+
+
+def test_a_slow_page_on_a_worker_becomes_an_error_record_and_the_worker_lives_on():
+    pages = [PAGE] * 6
+    pages[2] = _SlowText("<p>A page that takes its time.</p>")
+    started = time.monotonic()
+    got = list(declutter_many(pages, jobs=2, page_timeout=0.5))
+    assert time.monotonic() - started < 30
+    assert got[2].error == "the page ran over its time limit of 0.5 s (page_timeout)"
+    assert all(r.status == "ok" for n, r in enumerate(got) if n != 2)
+
+
 @pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf"), True, "60"])
 def test_page_timeout_is_checked(bad):
     with pytest.raises(OptionError, match="page_timeout"):
