@@ -25,6 +25,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import queue
 import signal
 import threading
 import time
@@ -163,12 +164,32 @@ class _Job(Generic[Item]):
     tries: int = 0
 
 
+#: What tells a feeder thread to end.
+_CLOSE = object()
+
+
+def _send_all(conn: Connection, outbox: queue.SimpleQueue[Any]) -> None:
+    """A worker's feeder thread: send what the pool queues for it, in order, however long it takes.
+
+    Sent from the pool's own thread, a chunk larger than the pipe's buffer
+    would block it until the worker reads, while the worker may be waiting
+    for the pool to read its results: a deadlock.
+    """
+    while (message := outbox.get()) is not _CLOSE:
+        try:
+            conn.send(message)
+        except OSError:  # the worker died: the pool sees it and hands its jobs on
+            return
+
+
 @dataclass(slots=True)
 class _Worker(Generic[Item]):
-    """One worker process, its end of the pipe, and the jobs it holds in order."""
+    """One worker process, its end of the pipe, its feeder thread, and the jobs it holds in order."""
 
     process: BaseProcess
     conn: Connection
+    outbox: queue.SimpleQueue[Any] = field(default_factory=queue.SimpleQueue)
+    feeder: threading.Thread | None = None
     jobs: deque[_Job[Item]] = field(default_factory=deque)
     up: bool = False
     #: When it started on jobs[0] (the monotonic clock).
@@ -250,10 +271,7 @@ class Pool(Generic[Item, Result]):
             self._starter.join()
         for worker in self.workers:
             if not abort and not worker.jobs:
-                try:
-                    worker.conn.send(None)
-                except OSError:
-                    pass
+                worker.outbox.put(None)  # the worker's word to leave
         deadline = time.monotonic() + (0.0 if abort else STOP_SECONDS)
         for worker in self.workers:
             worker.process.join(max(0.0, deadline - time.monotonic()))
@@ -275,7 +293,10 @@ class Pool(Generic[Item, Result]):
                                        args=(there, self.work, self.warm, self._lifeline))
         process.start()
         there.close()
-        return _Worker(process, here)
+        worker: _Worker[Item] = _Worker(process, here)
+        worker.feeder = threading.Thread(target=_send_all, args=(here, worker.outbox), daemon=True)
+        worker.feeder.start()
+        return worker
 
     def _feed(self, done: int) -> None:
         """Send each worker chunks until it holds TASKS_PER_WORKER of them."""
@@ -289,10 +310,7 @@ class Pool(Generic[Item, Result]):
                 if not worker.jobs:
                     worker.since = time.monotonic()
                 worker.jobs.extend(job for job in chunk if job.index not in self._results)
-                try:
-                    worker.conn.send(message)
-                except OSError:  # it died: _wait sees its sentinel and hands its jobs on
-                    break
+                worker.outbox.put(message)
 
     def _pickled(self, chunk: list[_Job[Item]]) -> list[tuple[int, bytes]]:
         """The chunk as a worker gets it; an item that does not pickle is ``lost`` here."""
@@ -386,4 +404,7 @@ class Pool(Generic[Item, Result]):
         if worker.process.is_alive():
             worker.process.kill()
         worker.process.join()
+        worker.outbox.put(_CLOSE)
+        if worker.feeder is not None:  # a send to the dead worker fails at once: it ends
+            worker.feeder.join()
         worker.conn.close()

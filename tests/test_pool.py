@@ -132,3 +132,25 @@ def test_abandoning_the_results_kills_busy_workers_at_once():
         results.close()
     assert time.monotonic() - started < START_TIMEOUT
     assert not any(p.is_alive() for p in processes)
+
+
+def doubled(data: bytes) -> bytes:
+    return data + data
+
+
+def test_items_and_results_larger_than_a_pipe_do_not_deadlock():
+    """A chunk bigger than the pipe's buffer while the worker sends back big results."""
+    import threading
+
+    items = [bytes([n]) * 1_000_000 for n in range(24)]
+    got: list[bytes] = []
+
+    def consume() -> None:
+        with Pool(2, doubled, lost) as pool:
+            got.extend(pool.map(iter(items)))
+
+    thread = threading.Thread(target=consume, daemon=True)
+    thread.start()
+    thread.join(START_TIMEOUT)
+    assert not thread.is_alive(), "the pool deadlocked"
+    assert got == [item + item for item in items]
