@@ -3,6 +3,7 @@
 The rooms of batch mode, data flowing one way::
 
     readers.py     inputs (files, folders, globs, stdin, WARC, JSON Lines) -> Pages
+    warc.py        a WARC file's HTML responses, in bounded memory, damage reported and skipped
     batch.py       Page -> PageRecord (process_page), in this process or on workers
     pool.py        the workers: chunks in flight, a dead or stuck worker's page retried, order kept
     records.py     PageRecord: a page's Extraction or its error, and its JSON record

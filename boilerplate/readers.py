@@ -100,6 +100,13 @@ def read_inputs(
     has no URL) is the folder of its file (``dir/``), or the WARC or JSON
     Lines file it came from (a JSON record's own ``site`` first).
 
+    What a folder or glob finds is read only if it is a regular file (a named
+    pipe would block the batch); a glob reads each file once; damage in a WARC
+    file is an error Page and the records after it are still read
+    (``warc.py``); a JSON Lines line over ``JSON_ESCAPING`` x max_bytes +
+    ``JSON_FIELD_BYTES`` is an error Page, never parsed. Names that are not
+    UTF-8 show their other bytes as ``\\xNN`` (``shown``).
+
     Args:
         inputs: the inputs, as given on the command line.
         max_bytes: pages larger than this become errors without being read whole.
