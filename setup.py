@@ -20,7 +20,5 @@ setup(
                   optional=True, extra_compile_args=_FLAGS),
         Extension("boilerplate._cwalk", ["boilerplate/_cwalk.c"], optional=True,
                   extra_compile_args=_FLAGS),
-        Extension("boilerplate._cfeatures", ["boilerplate/_cfeatures.c"],
-                  depends=["boilerplate/_cbuf.h"], optional=True, extra_compile_args=_FLAGS),
     ],
 )

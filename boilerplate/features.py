@@ -3,6 +3,11 @@
 Text mode: the markup features (tag, class/id hints, semantic tags, link
 density, container text mass, path repetition) are 0 and ``mode_text`` is 1,
 so one model serves both kinds.
+
+One implementation, numpy and re: what looks at every character of a page
+(character classes, sentence ends, separators) works on its code points as
+numpy arrays, through per-code-point tables; regexes run only where they are
+cheap, on the few positions or lines a table lets through.
 """
 
 from __future__ import annotations
@@ -10,20 +15,13 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from typing import Any
+from itertools import zip_longest
 
 import numpy as np
 
-from ._native import load
 from .document import Document, Line
 from .hints import HINTS
 from .walk import ANCESTOR_LEVELS, SEM
-
-#: The optional C version of the per-line counts of ``_text_block``
-#: (boilerplate/_cfeatures.c, built by setup.py where a C compiler is available;
-#: same matrices, see tests/test_cfeatures.py). None means numpy and re: when it
-#: is not built, or when DECLUTTER_PURE_PYTHON is set.
-_cfeatures: Any = load("_cfeatures")
 
 __all__ = ["FEATURE_VERSION", "FEATURE_NAMES", "STAGE2_NAMES", "featurize", "line_groups", "stage2_features"]
 
@@ -43,91 +41,38 @@ _GROUP_NAMES = ("p", "div", "li", "h1", "h2_6", "td", "quote", "pre", "dl", "cap
                 "control", "section", "other")
 
 
-def _first_chars(alternation: str) -> str:
-    """The first character of each top-level alternative of a regex (literal ones only)."""
-    firsts, depth, start = set(), 0, True
-    for ch in alternation:
-        if start:
-            if not ch.isalnum() and ch not in "©":
-                raise ValueError(f"alternative starting with {ch!r} is not a literal")
-            firsts.add(ch)
-            start = False
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            start = True
-    return "".join(sorted(firsts))
+# --- What the text-shape features look for --------------------------------------
+# Each pattern is written once, here. Those scanned on every character are
+# character sets, turned into per-code-point tables below and scanned with
+# numpy; tests/test_features.py checks each scan against the plain regex it
+# stands for.
 
-
-def _expand(alternation: str) -> list[str]:
-    """Every string an alternation of literals matches, in the order ``re`` tries them.
-
-    Supports literal characters, non-capturing groups ``(?:a|b)`` and a greedy
-    ``?`` after a character or a group (its longer choice comes first), which
-    is all _BOILER_TERMS and _BOILER_SYMBOLS use.
-
-    Raises:
-        ValueError: for any other regex syntax (extend this and _cfeatures' tests).
-    """
-
-    def alternatives(i: int) -> tuple[list[str], int]:
-        options: list[str] = []
-        while True:
-            words, i = sequence(i)
-            options += words
-            if i < len(alternation) and alternation[i] == "|":
-                i += 1
-                continue
-            return options, i
-
-    def sequence(i: int) -> tuple[list[str], int]:
-        words = [""]
-        while i < len(alternation) and alternation[i] not in "|)":
-            if alternation.startswith("(?:", i):
-                atom, i = alternatives(i + 3)
-                if i >= len(alternation) or alternation[i] != ")":
-                    raise ValueError(f"unbalanced group in {alternation!r}")
-                i += 1
-            elif alternation[i] in "\\[]{}().*+?^$":
-                raise ValueError(f"unsupported {alternation[i]!r} in {alternation!r}")
-            else:
-                atom, i = [alternation[i]], i + 1
-            if i < len(alternation) and alternation[i] == "?":
-                atom, i = atom + [""], i + 1
-                if i < len(alternation) and alternation[i] in "?+*{":
-                    raise ValueError(f"unsupported quantifier in {alternation!r}")
-            # Backtracking varies the last choice fastest.
-            words = [w + a for w in words for a in atom]
-        return words, i
-
-    out, end = alternatives(0)
-    if end != len(alternation):
-        raise ValueError(f"unbalanced group in {alternation!r}")
-    if "" in out:
-        raise ValueError(f"empty alternative in {alternation!r}")
-    return out
-
-
-# Text-shape regexes run once over the whole page (lines joined by "\n", in
-# MULTILINE mode), not once per line: per-line calls cost more than the scan.
-_SENT_END = re.compile(r"[.!?。！？…](?:[\"'”’»)\]]*)(?=\s|$)", re.M)
-_ENDS_SENT = re.compile(r"[.!?。！？…][\"'”’»)\]]*$", re.M)
-_ENDS_COLON = re.compile(r"[:：]$", re.M)
-_BULLET = re.compile(r"^(?:[-–—•·*▪►»>◦‣○●■□]|\d{1,3}[.)])(?: |$)", re.M)
-_BULLET_ONLY = re.compile(r"^[-–—•·*▪►»>◦‣○●■□|/\d.) ]{1,4}$", re.M)
-_BYLINE = re.compile(r"^(?:by|von|por|par|di|door|av|af) +\S", re.M)
-_QUOTE_START = re.compile(r"^[\"“„«'‘「]", re.M)
-_CAPITALISED = re.compile(r"(?:^|(?<= ))[A-ZÀ-ÖØ-ÞА-ЯΑ-Ω]", re.M)
-_SEPARATORS = re.compile(r" [|·•/] | » | > ")
-_MONTHS = (
-    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-    r"sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|januar|februar|märz|"
-    r"mai|juni|juli|oktober|dezember|enero|febrero|marzo|abril|mayo|junio|julio|agosto|"
-    r"septiembre|octubre|noviembre|diciembre|janvier|février|mars|avril|juin|juillet|"
-    r"août|septembre|octobre|novembre|décembre"
+#: A sentence end: a mark, any closers, then white space or the end of the
+#: line (the regex [.!?。！？…][\"'”’»)\]]*(?=\s|$), MULTILINE).
+_MARKS = ".!?。！？…"
+_CLOSERS = "\"'”’»)]"
+#: A separator: " X " with X one of these ("Home > News", "a | b"); as with
+#: re.finditer, two separators never share a space.
+_SEPARATOR_MIDDLES = "|·•/»>"
+#: Characters that open a quotation at the start of a line.
+_QUOTE_MARKS = "\"“„«'‘「"
+_BULLET_MARKS = "-–—•·*▪►»>◦‣○●■□"
+_BULLET = re.compile(rf"^(?:[{_BULLET_MARKS}]|\d{{1,3}}[.)])(?: |$)", re.MULTILINE)
+#: A line of bullets, separators and numbering only, this long at most.
+_BULLET_ONLY_CHARS = 4
+_BULLET_ONLY = re.compile(rf"^[{_BULLET_MARKS}|/\d.) ]{{1,{_BULLET_ONLY_CHARS}}}$", re.MULTILINE)
+_BYLINE_WORDS = ("by", "von", "por", "par", "di", "door", "av", "af")
+_BYLINE = re.compile(rf"^(?:{'|'.join(_BYLINE_WORDS)}) +\S", re.MULTILINE)
+#: Month names and their abbreviations (English, German, Spanish, French), lower case.
+_MONTH_NAMES = (
+    "january", "jan", "february", "feb", "march", "mar", "april", "apr", "may", "june", "jun",
+    "july", "jul", "august", "aug", "september", "sept", "sep", "october", "oct", "november",
+    "nov", "december", "dec", "januar", "februar", "märz", "mai", "juni", "juli", "oktober",
+    "dezember", "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+    "septiembre", "octubre", "noviembre", "diciembre", "janvier", "février", "mars", "avril",
+    "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre",
 )
+_MONTHS = "|".join(_MONTH_NAMES)
 #: Every alternative holds a digit, so only lines with digits are searched.
 #: What a date looks like: the reference for the two regexes below (tests compare them).
 _DATE_PATTERN = (
@@ -136,18 +81,36 @@ _DATE_PATTERN = (
     rf"\b\d{{1,2}}\.? *(?:{_MONTHS})\b|\d+ *(?:min(?:ute)?s?|hours?|hrs?|days?) +ago|"
     rf"\d{{4}}年\d{{1,2}}月|\d{{1,2}}月\d{{1,2}}日|\d{{1,2}}時"
 )
-# re.search(_DATE_PATTERN, window) is None exactly when both of these find nothing in the
-# window, and they are ten times faster: every alternative that starts with a
-# digit sits behind one leading \d (a fast scan to the digits; "\b" before a
-# digit is "(?<!\w)"), and the one that starts with a month name needs a
-# space followed by a digit. tests/test_speed_equivalence.py checks the equivalence.
+
+
+def _alternation(words: tuple[str, ...], *, word_start: bool) -> str:
+    """``words`` (starting with letters) as a regex alternation, one branch per first letter."""
+    # re tries only the branch of the letter at hand (m(?:ay|ar|...)). With
+    # word_start each branch asks for the \b before the word (m(?<!\wm)...):
+    # as every branch then starts with a letter, re skips straight to those.
+    rests: dict[str, list[str]] = {}
+    for word in words:
+        rests.setdefault(word[0], []).append(re.escape(word[1:]))
+    start = r"(?<!\w{})" if word_start else ""
+    return "|".join(rf"{first}{start.format(first)}(?:{'|'.join(rest)})"
+                    for first, rest in rests.items())
+
+
+# re.search(_DATE_PATTERN, window) is None exactly when both of these find
+# nothing in the window, and they are ten times faster: every alternative that
+# starts with a digit sits behind one leading \d (re scans straight to the
+# digits; "\b" before a digit is "(?<!\w)", then tested once for all), and
+# the one that starts with a month name needs a space followed by a digit.
+# "N minutes ago" is found from the last digit of N alone: a digit run is
+# followed by " min ago" exactly when its last digit is, and matching the
+# run itself (\d+) made the search quadratic on long runs of digits (a
+# 30,000-digit table cell took 11 s). tests/test_features.py checks the equivalence.
 _DATE_FROM_DIGIT = re.compile(
-    r"\d(?:(?<!\w\d)\d?:\d{2}\b|(?<!\w\d)\d{3}[-/.]\d{1,2}[-/.]\d{1,2}\b|"
-    r"(?<!\w\d)\d?[-/.]\d{1,2}[-/.]\d{2,4}\b|"
-    rf"(?<!\w\d)\d?\.? *(?:{_MONTHS})\b|\d* *(?:min(?:ute)?s?|hours?|hrs?|days?) +ago|"
-    r"\d{3}年\d{1,2}月|\d?月\d{1,2}日|\d?時)"
+    r"\d(?:(?<!\w\d)(?:\d?:\d{2}\b|\d{3}[-/.]\d{1,2}[-/.]\d{1,2}\b|\d?[-/.]\d{1,2}[-/.]\d{2,4}\b|"
+    rf"\d?\.? *(?:{_alternation(_MONTH_NAMES, word_start=False)})\b)|"
+    r" *(?:min(?:ute)?s?|hours?|hrs?|days?) +ago|\d{3}年\d{1,2}月|\d?月\d{1,2}日|\d?時)"
 )
-_DATE_FROM_MONTH = re.compile(rf"\b(?:{_MONTHS})\.? +\d{{1,2}}\b")
+_DATE_FROM_MONTH = re.compile(rf"(?:{_alternation(_MONTH_NAMES, word_start=True)})\.? +\d{{1,2}}\b")
 _SPACE_DIGIT = re.compile(r" \d")
 
 
@@ -158,27 +121,28 @@ def _has_date(lower: str, start: int, end: int) -> bool:
                 and _DATE_FROM_MONTH.search(lower, start, end) is not None))
 
 
+#: Boilerplate wording, matched in lower-cased text (re.IGNORECASE is four
+#: times slower): a term as a whole word, a symbol anywhere. Where one term
+#: begins another the longer comes first, as re takes the first that matches.
 _BOILER_TERMS = (
-    r"share|tweet|subscribe|subscription|sign (?:in|up)|log ?in|register|read more|"
-    r"advertisement|advertising|cookies?|copyright|all rights reserved|follow us|"
-    r"newsletter|comments?|reply|related|popular|ranking|most read|click here|"
-    r"terms of (?:use|service)|privacy|contact us|about us|sponsored|recommended|"
-    r"trending|photo|image|credit|getty|reuters|afp|editing by|reporting by|"
-    r"continue reading|see also|more from|you may also like|load more|back to top"
+    "share", "tweet", "subscribe", "subscription", "sign in", "sign up", "log in", "login",
+    "register", "read more", "advertisement", "advertising", "cookies", "cookie", "copyright",
+    "all rights reserved", "follow us", "newsletter", "comments", "comment", "reply", "related",
+    "popular", "ranking", "most read", "click here", "terms of use", "terms of service",
+    "privacy", "contact us", "about us", "sponsored", "recommended", "trending", "photo",
+    "image", "credit", "getty", "reuters", "afp", "editing by", "reporting by",
+    "continue reading", "see also", "more from", "you may also like", "load more", "back to top",
 )
-_BOILER_SYMBOLS = r"©|ランキング|関連|広告|記事一覧|シェア|フォロー|相关|推荐|广告|登录|分享"
-#: Boilerplate wording, matched against lower-cased text (re.IGNORECASE is
-#: four times slower): rf"\b(?:{_BOILER_TERMS})\b|{_BOILER_SYMBOLS}", behind a
-#: lookahead for the first letter of some term, which finds the same matches
-#: a fifth faster.
-_BOILER_WORDS = re.compile(
-    rf"(?=[{_first_chars(_BOILER_TERMS + '|' + _BOILER_SYMBOLS)}])"
-    rf"(?:\b(?:{_BOILER_TERMS})\b|{_BOILER_SYMBOLS})"
-)
-#: _BOILER_WORDS as literals for _cfeatures, in the order re tries them: the
-#: first _BOILER_BOUNDED need \b on both sides (the terms), the rest none.
-_BOILER_LITERALS = tuple(_expand(_BOILER_TERMS) + _expand(_BOILER_SYMBOLS))
-_BOILER_BOUNDED = len(_expand(_BOILER_TERMS))
+_BOILER_SYMBOLS = ("©", "ランキング", "関連", "広告", "記事一覧", "シェア", "フォロー", "相关", "推荐",
+                   "广告", "登录", "分享")
+_BOILER_WORDS = re.compile(rf"\b(?:{'|'.join(_BOILER_TERMS)})\b|{'|'.join(_BOILER_SYMBOLS)}")
+#: How many characters from a word start are compared with the start of the
+#: terms before _BOILER_WORDS is tried there (at most the four of a uint32):
+#: the first letters of a term, or all of a shorter term and the character
+#: after it. Four let through one word start in thirty on our sampled pages.
+_HEAD = min(4, min(map(len, _BOILER_TERMS)) + 1)
+
+
 #: Code-point ranges for per-character classes, counted with numpy.
 _DIGITS = ((0x30, 0x39), (0x660, 0x669), (0xFF10, 0xFF19))
 _UPPERS = ((0x41, 0x5A), (0xC0, 0xD6), (0xD8, 0xDE), (0x391, 0x3A9), (0x410, 0x42F))
@@ -195,10 +159,11 @@ _PUNCTS = (
     (0x2100, 0x214F), (0x2190, 0x23FF), (0x2500, 0x27BF), (0x3000, 0x303F),
     (0xFF01, 0xFF0F), (0xFF1A, 0xFF20), (0xFF3B, 0xFF40), (0xFF5B, 0xFF65),
 )
-
-#: _CAPITALISED's character class, as code-point ranges (for numpy).
+#: Capitals (a word starting with one is title case), as code-point ranges:
+#: the class [A-ZÀ-ÖØ-ÞА-ЯΑ-Ω].
 _CAPITALS = ((0x41, 0x5A), (0xC0, 0xD6), (0xD8, 0xDE), (0x410, 0x42F), (0x391, 0x3A9))
-#: Code points beyond the ranges above (all in the BMP) share the last, empty, entry.
+#: Tables by code point cover the BMP; every code point beyond it shares the
+#: last entry (no range above reaches it).
 _TABLE_SIZE = 0x10001
 
 
@@ -212,16 +177,65 @@ def _range_table(ranges: tuple[tuple[int, int], ...]) -> np.ndarray:
 
 #: Per code point, one column per character class, counted per line in one
 #: pass: digits, upper case, letters, CJK, punctuation (how many of the class's
-#: ranges hold the code point), then 0/1 for capitals, the space and colons.
+#: ranges hold the code point), then 0/1 for capitals and the space, and a
+#: last column of zeros (eight make two uint64 of 16-bit lanes, below).
 _CLASS_DIGIT, _CLASS_UPPER, _CLASS_LETTER, _CLASS_CJK, _CLASS_PUNCT, _CLASS_CAPITAL, \
-    _CLASS_SPACE, _CLASS_COLON = range(8)
-_N_CLASSES = 8
+    _CLASS_SPACE = range(7)
 _CLASS_TABLE = np.stack(
     [_range_table(r) for r in (_DIGITS, _UPPERS, _LETTERS, _CJK, _PUNCTS)]
-    + [np.minimum(_range_table(_CAPITALS), 1), _range_table(((0x20, 0x20),)),
-       _range_table(((0x3A, 0x3A), (0xFF1A, 0xFF1A)))],
+    + [np.minimum(_range_table(_CAPITALS), 1), _range_table(((0x20, 0x20),)), _range_table(())],
     axis=1,
 )
+
+
+def _code_points(text: str) -> np.ndarray:
+    """The code points of ``text`` (uint32). Raises UnicodeEncodeError on a lone surrogate."""
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
+def _members(char_class: str) -> str:
+    """The characters of the BMP that the regex ``char_class`` matches (surrogates aside)."""
+    codes = np.arange(_TABLE_SIZE - 1, dtype=np.uint32)
+    codes[0xD800:0xE000] = 0  # a str cannot encode them; U+0000 is in no class used here
+    return "".join(re.findall(char_class, codes.tobytes().decode("utf-32-le")))
+
+
+def _flag_table(classes: tuple[tuple[int, str, bool], ...]) -> np.ndarray:
+    """Per code point, the bits of the (bit, characters, and all beyond the BMP) that hold it."""
+    # Every code point beyond the BMP shares the last entry: it gets a bit
+    # when some of them may match (the _FIRST bits below), else none.
+    table = np.zeros(_TABLE_SIZE, dtype=np.uint8)
+    for bit, chars, astral in classes:
+        table[_code_points(chars)] |= bit
+        table[-1] |= bit if astral else 0
+    return table
+
+
+#: Bits of _FLAGS, for the scans of _text_block. The _FIRST bits only say
+#: where a regex may start a match, and it is tried there; the others are
+#: exact. \s and \d are re's own; beyond the BMP, \s matches nothing, \d some digits.
+_MARK, _CLOSER, _SPACE, _SEPARATOR, _QUOTE, _COLON, _BULLET_FIRST, _BYLINE_FIRST = (
+    1 << k for k in range(8))
+_FLAGS = _flag_table((
+    (_MARK, _MARKS, False),
+    (_CLOSER, _CLOSERS, False),
+    (_SPACE, _members(r"\s"), False),  # the white space $ and (?=\s) look for ("\n" too)
+    (_SEPARATOR, _SEPARATOR_MIDDLES, False),
+    (_QUOTE, _QUOTE_MARKS, False),
+    (_COLON, ":：", False),  # a colon that ends a line: [:：]$ (MULTILINE)
+    (_BULLET_FIRST, _BULLET_MARKS + _members(r"\d"), True),
+    (_BYLINE_FIRST, "".join(word[0] for word in _BYLINE_WORDS), False),
+))
+#: The few characters whose positions the scans of a whole text look at.
+_IS_EVENT = (_FLAGS & (_MARK | _CLOSER | _SEPARATOR)) != 0
+#: For _boiler_words, per code point of lower-cased text: itself for the
+#: characters of \w in ASCII and the space (all a term holds), _SYMBOL_FIRST
+#: for the first character of a symbol, else 0 (none of these: not \w).
+_SYMBOL_FIRST = 1
+_TERM_BYTES = np.zeros(_TABLE_SIZE, dtype=np.uint8)
+_TERM_BYTES[list(b"0123456789abcdefghijklmnopqrstuvwxyz_ ")] = list(
+    b"0123456789abcdefghijklmnopqrstuvwxyz_ ")
+_TERM_BYTES[[ord(symbol[0]) for symbol in _BOILER_SYMBOLS]] = _SYMBOL_FIRST
 
 #: A line this short that holds a date is a date line, not prose.
 _DATE_LINE_CHARS = 60
@@ -275,12 +289,15 @@ def featurize(doc: Document, groups: np.ndarray | None = None) -> np.ndarray:
     X = np.zeros((n, len(FEATURE_NAMES)), dtype=np.float32)
     if n == 0:
         return X
-    _text_shape(doc.lines, X)
+    texts = [line.text for line in doc.lines]
+    chars = np.fromiter(map(len, texts), dtype=np.float64, count=n)
+    links = np.fromiter((line.link_chars for line in doc.lines), dtype=np.float64, count=n)
+    _text_shape(texts, X)
     if doc.kind == "html":
-        _markup(doc.lines, line_groups(doc) if groups is None else groups, X)
-    _position(doc, X)
+        _markup(doc.lines, line_groups(doc) if groups is None else groups, chars, links, X)
+    _position(doc.kind, chars, X)
     _context(X)
-    _regions(doc.lines, X)
+    _regions(chars - links, X)
     return X
 
 
@@ -293,18 +310,14 @@ def _col(name: str) -> int:
 _TEXT_BLOCK_LINES = 2048
 
 
-def _text_shape(lines: tuple[Line, ...], X: np.ndarray) -> None:
-    """Per-line text features: lengths, punctuation, case, bullets, dates.
-
-    Lengths are characters, not words, so unspaced scripts (CJK) work.
-    Every feature but ``dup_count`` depends on the line alone, so long pages
-    go by blocks of lines, with the same result: no pattern matches across
-    a line break, and lines hold none (or ``blob.count`` below sees it). The
-    exception is text whose lower-casing changes its length ("İ"): there the
-    lower-case matches are placed by the original positions over the whole
-    page, so it goes in one block.
-    """
-    texts = [line.text for line in lines]
+def _text_shape(texts: list[str], X: np.ndarray) -> None:
+    """Per-line text features: lengths (in characters, for CJK), punctuation, case, bullets, dates."""
+    # Every feature but dup_count depends on the line alone, so long pages go
+    # by blocks of lines, with the same result: no pattern matches across a
+    # line break, and lines hold none (or _line_edges sees it). The exception
+    # is text whose lower-casing changes its length ("İ"): there the
+    # lower-case matches are placed by the original positions over the whole
+    # page, so it goes in one block.
     dups = Counter(texts)
     n = len(texts)
     step = _TEXT_BLOCK_LINES
@@ -321,166 +334,225 @@ def _text_block(texts: list[str], dups: Counter[str], X: np.ndarray) -> None:
     n = len(texts)
     blob = "\n".join(texts)
     lower = blob.lower()
-    lengths = np.fromiter((len(t) for t in texts), dtype=np.float64, count=n)
-    starts = np.concatenate(([0], np.cumsum(lengths[:-1] + 1))).astype(np.int64)
-    chars = np.maximum(lengths, 1.0)  # a Line is never empty, but keep ratios finite
-    fast = _cfeatures is not None
-    if fast:
-        # The class counts, then the matches of _SENT_END, _ENDS_SENT,
-        # _SEPARATORS and _BOILER_WORDS per line, as the else branch finds
-        # them; False (a lone surrogate) sends the block down that branch.
-        found = np.empty((n, _N_CLASSES + 4), dtype=np.int64)
-        fast = _cfeatures.counts(blob, lower, starts, _CLASS_TABLE, _CLASS_CAPITAL, _CLASS_COLON,
-                                 _BOILER_LITERALS, _BOILER_BOUNDED, found)
-    if fast:
-        counts = found[:, :_N_CLASSES]
-        sent_ends, ends_sentence = found[:, _N_CLASSES], found[:, _N_CLASSES + 1] > 0
-        separators, boiler_words = found[:, _N_CLASSES + 2], found[:, _N_CLASSES + 3]
-    else:
-        counts = _class_counts(blob, starts)
-        sent_ends = _count_per_line(_SENT_END, blob, starts, n)
-        ends_sentence = _count_per_line(_ENDS_SENT, blob, starts, n) > 0
-        separators = _count_per_line(_SEPARATORS, blob, starts, n)
-        boiler_words = _count_per_line(_BOILER_WORDS, lower, starts, n)
-
-    def per_line(column: int) -> np.ndarray:
-        return counts[:, column].astype(np.float64)
-
-    def count(regex: re.Pattern[str], text: str = blob) -> np.ndarray:
-        return _count_per_line(regex, text, starts, n)
-
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    starts = np.zeros(n, dtype=np.int64)
+    (lengths[:-1] + 1).cumsum(out=starts[1:])
+    chars = np.maximum(lengths, 1).astype(np.float64)  # a Line is never empty; ratios stay finite
+    # The code points of the text and of its lower-cased copy, each with a
+    # final "\n" that ends the last line like the others.
+    cps = _code_points(blob + "\n")
+    lower_cps = cps if lower == blob else _code_points(lower + "\n")
+    counts = _class_counts(cps, starts, int(lengths.max()))
     words = counts[:, _CLASS_SPACE] + 1.0
-    digits = per_line(_CLASS_DIGIT)
-    date = np.zeros(n, dtype=bool)
-    candidates = np.flatnonzero(digits)
-    if len(lower) == len(blob) and candidates.size > 8:
-        # One scan of the block for the digit-led forms (their matches never
-        # hold a line break, so a line has one exactly when a search of its
-        # window finds one); only the other lines with digits need a search.
-        date[:] = count(_DATE_FROM_DIGIT, lower) > 0
-        date &= digits > 0
-        candidates = np.flatnonzero((digits > 0) & ~date)
-        for i in candidates.tolist():
-            start, end = int(starts[i]), int(starts[i] + chars[i])
-            date[i] = (_SPACE_DIGIT.search(lower, start, end) is not None
-                       and _DATE_FROM_MONTH.search(lower, start, end) is not None)
-    else:
-        for i in candidates.tolist():
-            date[i] = _has_date(lower, int(starts[i]), int(starts[i] + chars[i]))
-    capitals = counts[:, _CLASS_CAPITAL]
-    ends_colon = counts[:, _CLASS_COLON] > 0
-    if blob.count("\n") == n - 1:
-        # No line holds a newline of its own, so the patterns anchored with ^
-        # (MULTILINE) can only match at a line's first character: try them
-        # there, on the lines whose first character can start a match.
-        same_positions = len(lower) == len(blob)  # lower-casing kept every position
-        if _cfeatures is not None:
-            flags = np.empty((n, 4), dtype=np.bool_)
-            _cfeatures.line_starts(blob, starts, lower if same_positions else None, _BULLET_CHARS,
-                                   _BULLET_ONLY_CHARS, _QUOTE_CHARS, _BYLINE_WORDS, flags)
-            bullet, bullet_only, quote_start, byline = flags.T
-        else:
-            at = starts.tolist()
-            bullet = _matches_at(_BULLET, blob, at, [
-                k for k, t in enumerate(texts) if t[:1] in _BULLET_FIRST or t[:1].isdecimal()], n)
-            bullet_only = _matches_at(_BULLET_ONLY, blob, at,
-                                      [k for k, t in enumerate(texts) if len(t) <= 4], n)
-            quote_start = _matches_at(_QUOTE_START, blob, at,
-                                      [k for k, t in enumerate(texts) if t[:1] in _QUOTE_FIRST], n)
-            if same_positions:
-                byline = _matches_at(_BYLINE, lower, at,
-                                     [k for k, s in enumerate(at) if lower[s:s + 1] in _BYLINE_FIRST], n)
-        if not same_positions:
-            byline = count(_BYLINE, lower) > 0
-    else:
-        bullet, bullet_only = count(_BULLET) > 0, count(_BULLET_ONLY) > 0
-        quote_start, byline = count(_QUOTE_START) > 0, count(_BYLINE, lower) > 0
+    digits = counts[:, _CLASS_DIGIT].astype(np.float64)
+    date = _dates(lower, starts, chars, digits)
+    # Where each pattern matches, placed on the lines by the original text's
+    # positions (also those found in the lower-cased text), then counted.
+    sent_ends, line_ends, separators, boiler_words, colon, bullet, bullet_only, quote_start, byline = (
+        _per_line((*_marks(cps), _boiler_words(lower, lower_cps),
+                   *_line_edges(blob, cps, lower, lower_cps, starts, lengths)), starts))
     columns = (
         np.log1p(chars), np.log1p(words), (chars - words + 1) / words,
-        per_line(_CLASS_PUNCT) / chars, sent_ends, ends_sentence,
-        ends_colon, digits / chars,
-        per_line(_CLASS_UPPER) / np.maximum(per_line(_CLASS_LETTER), 1), capitals / words,
-        bullet, bullet_only, date, date & (chars < _DATE_LINE_CHARS),
-        per_line(_CLASS_CJK) / chars, separators, boiler_words,
-        byline, quote_start,
-        np.fromiter((dups[t] - 1 for t in texts), dtype=np.float64, count=n),
+        counts[:, _CLASS_PUNCT] / chars, sent_ends, line_ends > 0, colon > 0, digits / chars,
+        counts[:, _CLASS_UPPER] / np.maximum(counts[:, _CLASS_LETTER], 1),
+        counts[:, _CLASS_CAPITAL] / words,
+        bullet > 0, bullet_only > 0, date, date & (chars < _DATE_LINE_CHARS),
+        counts[:, _CLASS_CJK] / chars, separators, boiler_words, byline > 0, quote_start > 0,
+        np.array(list(map(dups.__getitem__, texts)), dtype=np.float64) - 1,
     )
-    X[:, : len(_TEXT_COLUMNS)] = np.column_stack(columns)
+    X[:, : len(_TEXT_COLUMNS)] = np.array(columns).T
 
 
-def _class_counts(blob: str, starts: np.ndarray) -> np.ndarray:
-    """Per line (``starts``: offsets in ``blob``), the sums of the _CLASS_TABLE
-    rows of its characters and line break, capitals and colons masked (numpy)."""
-    # A trailing separator makes every line's reduceat segment non-empty.
-    cps = np.frombuffer((blob + "\n").encode("utf-32-le"), dtype=np.uint32)
-    classes = _CLASS_TABLE.take(np.minimum(cps, _TABLE_SIZE - 1), axis=0)
-    # _CAPITALISED's matches: a capital at the start of the text, after a
-    # newline (its ^ in MULTILINE mode) or after a space.
-    after_break = np.empty(cps.shape, dtype=bool)
-    after_break[0] = True
-    np.equal(cps[:-1], 0x20, out=after_break[1:])
-    after_break[1:] |= cps[:-1] == 0x0A
-    classes[:, _CLASS_CAPITAL] &= after_break.view(np.uint8)
-    # _ENDS_COLON's matches: a colon before a newline (its $) or the end.
-    classes[:-1, _CLASS_COLON] &= (cps[1:] == 0x0A).view(np.uint8)
-    return np.add.reduceat(classes, starts, axis=0, dtype=np.int64)
+def _per_line(found: tuple[np.ndarray | list[int], ...], starts: np.ndarray) -> np.ndarray:
+    """Per group of positions in the block's text (one row each), how many each line holds."""
+    n = len(starts)
+    positions = np.concatenate([np.asarray(group, dtype=np.int64) for group in found])
+    line = starts.searchsorted(positions, side="right") - 1
+    line += (np.arange(len(found)) * n).repeat([len(group) for group in found])
+    return np.bincount(line, minlength=len(found) * n).reshape(len(found), n)
 
 
-#: First characters that can start a _BULLET (besides digits), _QUOTE_START or _BYLINE match.
-_BULLET_FIRST = frozenset("-–—•·*▪►»>◦‣○●■□")
-_QUOTE_FIRST = frozenset("\"“„«'‘「")
-_BYLINE_FIRST = frozenset("bvpda")
-#: The same patterns spelled out for _cfeatures.line_starts (tests/test_cfeatures.py
-#: checks them against the regexes on every code point): _BULLET's characters,
-#: _BULLET_ONLY's besides digits, _QUOTE_START's, and _BYLINE's words.
-_BULLET_CHARS = "-–—•·*▪►»>◦‣○●■□"
-_BULLET_ONLY_CHARS = _BULLET_CHARS + "|/.) "
-_QUOTE_CHARS = "\"“„«'‘「"
-_BYLINE_WORDS = ("by", "von", "por", "par", "di", "door", "av", "af")
+#: _CLASS_TABLE's rows as four 16-bit lanes in each of two uint64: one
+#: reduceat adds all eight classes, lane by lane, while no lane overflows,
+#: that is over fewer than _LANE_CHARS characters.
+_CLASS_LANES = _CLASS_TABLE.astype(np.uint16).view(np.uint64)
+_LANE_CHARS = (2 ** 16 - 1) // int(_CLASS_TABLE.max())
 
 
-def _matches_at(regex: re.Pattern[str], text: str, starts: list[int], lines: list[int],
-                n: int) -> np.ndarray:
-    """Whether ``regex`` matches at the start of each of ``lines`` (False for the others)."""
-    out = np.zeros(n, dtype=bool)
+def _class_counts(cps: np.ndarray, starts: np.ndarray, longest: int) -> np.ndarray:
+    """Per line, the _CLASS_TABLE rows of its characters and line break, added up."""
+    rows = _CLASS_LANES.take(cps, axis=0, mode="clip")
+    classes: np.ndarray = rows.view(np.uint16)
+    # Capitals at the start of the text, or after a space or a newline (the
+    # regex (?:^|(?<= ))[A-ZÀ-ÖØ-ÞА-ЯΑ-Ω], MULTILINE).
+    classes[1:, _CLASS_CAPITAL] *= (cps[:-1] == 0x20) | (cps[:-1] == 0x0A)
+    if longest < _LANE_CHARS:  # a line and its line break fill no lane
+        return np.add.reduceat(rows, starts, axis=0).view(np.uint16)
+    # Longer lines are added up in pieces that fit, then the pieces per line.
+    cuts = np.unique(np.concatenate((starts, np.arange(0, cps.size, _LANE_CHARS))))
+    pieces = np.add.reduceat(rows, cuts, axis=0).view(np.uint16).astype(np.int64)
+    return np.add.reduceat(pieces, cuts.searchsorted(starts), axis=0)
+
+
+def _marks(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where the sentence ends start, those that end a line, and where the separators start."""
+    events = _IS_EVENT.take(cps, mode="clip").nonzero()[0]  # beyond the BMP: the last entry
+    kinds = _FLAGS.take(cps[events], mode="clip")
+    sentence_ends, line_ends = _sentence_ends(cps, events[(kinds & _MARK) != 0],
+                                              events[(kinds & _CLOSER) != 0])
+    return sentence_ends, line_ends, _separators(cps, events[(kinds & _SEPARATOR) != 0])
+
+
+def _sentence_ends(cps: np.ndarray, marks: np.ndarray, closers: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Of the sentence marks, those that end a sentence, and those that end a line."""
+    # Where a mark's run of closers ends, the regex's lookahead passes or it
+    # cannot (backtracking into the run puts a closer, not a space, there);
+    # a match holds no other mark, so every mark that passes is a match.
+    after = marks + 1
+    on_closer = (_FLAGS.take(cps[after], mode="clip") & _CLOSER) != 0
+    if on_closer.any():
+        run_last = closers[closers + 1 != np.append(closers[1:], -1)]
+        after[on_closer] = run_last[run_last.searchsorted(after[on_closer])] + 1
+    follows = cps[after]
+    return marks[(_FLAGS.take(follows, mode="clip") & _SPACE) != 0], marks[follows == 0x0A]
+
+
+def _separators(cps: np.ndarray, middle: np.ndarray) -> np.ndarray:
+    """Where the separators start: " X " with X one of _SEPARATOR_MIDDLES (at ``middle``)."""
+    # (A middle at 0 compares the final "\n" with a space.)
+    start = middle[(cps[middle - 1] == 0x20) & (cps[middle + 1] == 0x20)] - 1
+    if start.size > 1 and (start[1:] - start[:-1] == 2).any():
+        # Two separators two apart share a space (" | | "); re.finditer
+        # resumes after a match, so of a chain of them it finds every other one.
+        index = np.arange(start.size)
+        chained = np.zeros(start.size, dtype=bool)
+        chained[1:] = start[1:] - start[:-1] == 2
+        chain_start = np.maximum.accumulate(np.where(chained, 0, index))
+        start = start[(index - chain_start) % 2 == 0]
+    return start
+
+
+def _boiler_words(lower: str, cps: np.ndarray) -> list[int]:
+    """Where ``_BOILER_WORDS.finditer(lower)`` finds its matches (``cps``: of lower + "\\n")."""
+    # The regex is tried only where a match may start: where a word starts
+    # (the \b before a term) as some term does, and where a symbol starts.
+    padded = np.zeros(cps.size + 3, dtype=np.uint8)
+    term_bytes = _TERM_BYTES.take(cps, mode="clip", out=padded[:cps.size])
+    word = term_bytes > ord(" ")  # \w in ASCII
+    at = (word[1:] > word[:-1]).nonzero()[0] + 1
+    if word[0]:
+        at = np.concatenate(([0], at))
+    keys = _head_keys(padded, at)
+    at = at[_TERM_HEADS.take(_TERM_HEADS.searchsorted(keys), mode="clip") == keys]
+    if not lower.isascii():  # every symbol is beyond ASCII
+        at = np.sort(np.concatenate((at, (term_bytes == _SYMBOL_FIRST).nonzero()[0])))
+    found: list[int] = []
+    end = 0
+    match = _BOILER_WORDS.match
+    for p in at.tolist():
+        if p >= end and (m := match(lower, p)) is not None:  # finditer resumes at a match's end
+            found.append(p)
+            end = m.end()
+    return found
+
+
+def _head_keys(padded: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """At each of ``at``, the next _HEAD of the bytes ``padded`` (three zeros at the end) as one int."""
+    windows = np.ndarray((padded.size - 3,), dtype=np.uint32, buffer=padded, strides=(1,))
+    return windows.take(at) & _HEAD_MASK
+
+
+_HEAD_MASK = np.frombuffer(bytes([255] * _HEAD + [0] * (4 - _HEAD)), dtype=np.uint32)[0]
+
+
+def _term_heads(term: str) -> list[bytes]:
+    """How a match of ``term`` starts in _TERM_BYTES: its first _HEAD, or all of it and a non-\\w."""
+    if len(term) >= _HEAD:
+        return [term[:_HEAD].encode("ascii")]
+    return [term.encode("ascii") + bytes([after]) for after in (0, ord(" "), _SYMBOL_FIRST)]
+
+
+#: The _head_keys of the terms, sorted.
+_TERM_HEADS = np.unique([_head_keys(np.frombuffer(head.ljust(_HEAD + 3, b"\0"), dtype=np.uint8),
+                                     np.zeros(1, dtype=np.intp))
+                         for term in _BOILER_TERMS for head in _term_heads(term)])
+
+
+def _line_edges(blob: str, cps: np.ndarray, lower: str, lower_cps: np.ndarray, starts: np.ndarray,
+               lengths: np.ndarray) -> tuple[np.ndarray | list[int], ...]:
+    """Where a colon ends a line; _BULLET, _BULLET_ONLY, a quote, _BYLINE (in lower) start one."""
+    # Their ^ and $ (MULTILINE) match where the text or a line within it
+    # starts or ends: the block's lines, unless one holds a "\n".
+    at, length = (starts, lengths) if blob.count("\n") == len(starts) - 1 else _anchors(cps)
+    last = at + length - 1  # (for an empty line: the line break before it, or the final one)
+    first = _FLAGS.take(cps[at], mode="clip")
+    found = (
+        last[(_FLAGS.take(cps[last], mode="clip") & _COLON) != 0],
+        _matching(_BULLET, blob, at[(first & _BULLET_FIRST) != 0]),
+        _matching(_BULLET_ONLY, blob, at[(length > 0) & (length <= _BULLET_ONLY_CHARS)]),
+        at[(first & _QUOTE) != 0],
+    )
+    if len(lower) != len(blob):
+        at, _ = _anchors(lower_cps)
+    first = _FLAGS.take(lower_cps[at], mode="clip")
+    return (*found, _matching(_BYLINE, lower, at[(first & _BYLINE_FIRST) != 0]))
+
+
+def _anchors(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the lines of a text (``cps``: code points, ending in "\\n") start, and their lengths."""
+    newlines = (cps == 0x0A).nonzero()[0]
+    at = np.concatenate(([0], newlines[:-1] + 1))
+    return at, newlines - at
+
+
+def _matching(regex: re.Pattern[str], text: str, at: np.ndarray) -> list[int]:
+    """Those of the positions ``at`` where ``regex`` matches ``text``."""
     match = regex.match
-    for k in lines:
-        if match(text, starts[k]) is not None:
-            out[k] = True
-    return out
+    return [p for p in at.tolist() if match(text, p) is not None]
 
 
-def _count_per_line(regex: re.Pattern[str], text: str, starts: np.ndarray, n: int) -> np.ndarray:
-    """Number of regex matches in each line of the joined page text."""
-    positions = [m.start() for m in regex.finditer(text)]
-    if not positions:
-        return np.zeros(n)
-    return np.bincount(np.searchsorted(starts, positions, side="right") - 1, minlength=n)
+def _dates(lower: str, starts: np.ndarray, chars: np.ndarray, digits: np.ndarray) -> np.ndarray:
+    """Per line: whether its window in ``lower`` (original positions) holds a date (``_has_date``)."""
+    # Every form of a date holds a digit of _DIGITS: only those lines are
+    # searched, each on its own (a search stops at the first date; one scan
+    # of them all, joined, measured slower even with a thousand of them).
+    at, ends = starts.tolist(), (starts + chars.astype(np.int64)).tolist()
+    date = np.zeros(len(starts), dtype=bool)
+    date[[i for i in digits.nonzero()[0].tolist() if _has_date(lower, at[i], ends[i])]] = True
+    return date
 
 
-def _markup(lines: tuple[Line, ...], groups: np.ndarray, X: np.ndarray) -> None:
+def _markup(lines: tuple[Line, ...], groups: np.ndarray, chars64: np.ndarray, links64: np.ndarray,
+            X: np.ndarray) -> None:
     """Per-line markup features; only called for HTML documents."""
     n = len(lines)
     base = len(_TEXT_COLUMNS)
-    chars = np.fromiter((len(l.text) for l in lines), dtype=np.float32, count=n)
-    links = np.fromiter((l.link_chars for l in lines), dtype=np.float32, count=n)
+    # In float32, as the model was trained: the density and the page total
+    # (a float32 sum) round as they did.
+    chars, links = chars64.astype(np.float32), links64.astype(np.float32)
     density = np.minimum(links / np.maximum(chars, 1.0), 1.0)
     X[:, base] = density
-    X[:, base + 1] = np.fromiter((l.depth for l in lines), dtype=np.float32, count=n)
-    # Lines per tag path, and how many of them are mostly links. line_groups'
-    # last column numbers the paths; its negative keys are the lines without
-    # a path, which count as one path here ("").
-    path_key = np.maximum(groups[:, ANCESTOR_LEVELS], -1)
-    inverse = _group_index(path_key)
-    same_path = np.bincount(inverse)[inverse]
-    linked = np.bincount(inverse, weights=density > 0.5)[inverse]
+    X[:, base + 1] = [line.depth for line in lines]
+    X[np.arange(n), [_TAG_GROUP_COL.get(line.tag, _OTHER_GROUP_COL) for line in lines]] = 1.0
+    masks = np.array([[line.sem for line in lines], [line.hints for line in lines],
+                      [line.own_hints for line in lines]], dtype=np.int64)
+    X[:, _BITS_FIRST:_BITS_FIRST + len(_BIT_MASKS)] = (masks[_BIT_FIELDS].T & _BIT_MASKS) != 0
+    # Per group of lines (block ancestors at each level, then tag path): how
+    # many lines, their characters and their characters outside links. Lines
+    # without a path count as one path here ("").
+    keys = groups.copy()
+    keys[:, ANCESTOR_LEVELS] = np.maximum(keys[:, ANCESTOR_LEVELS], -1)
+    inverse = _group_index_per_column(keys)
+    flat = inverse.ravel()
+    own = chars - links
+    size = np.bincount(flat)[inverse]
+    own_sum = np.bincount(flat, weights=own.repeat(keys.shape[1]))[inverse]
+    char_sum = np.bincount(flat, weights=chars.repeat(keys.shape[1]))[inverse]
+    same_path, path = size[:, ANCESTOR_LEVELS], inverse[:, ANCESTOR_LEVELS]
     X[:, base + 2] = _log1p_table(n).take(same_path - 1)
-    X[:, base + 3] = linked / same_path
-    X[np.arange(n), [_TAG_GROUP_COL.get(l.tag, _OTHER_GROUP_COL) for l in lines]] = 1.0
-    _bits(X, [l.sem for l in lines], SEM, "sem_")
-    _bits(X, [l.hints for l in lines], HINTS, "hint_")
-    _bits(X, [l.own_hints for l in lines], HINTS, "own_")
-    _containers(groups, chars, links, X)
+    X[:, base + 3] = np.bincount(path, weights=density > 0.5)[path] / same_path
+    _containers(size, own_sum, char_sum, float(own.sum()) or 1.0, X)
 
 
 def _log1p_table(n: int) -> np.ndarray:
@@ -497,47 +569,41 @@ _LOG1P = np.array([math.log1p(k) for k in range(1024)])
 #: Column of each tag's group (tags of no group are "other").
 _TAG_GROUP_COL = {tag: _INDEX[f"tag_{group}"] for tag, group in _TAG_GROUPS.items()}
 _OTHER_GROUP_COL = _INDEX["tag_other"]
+#: The sem_, hint_ and own_ columns follow each other: one per bit of
+#: Line.sem, Line.hints and Line.own_hints (the field, 0 to 2, and its bit).
+_BITS_FIRST = _INDEX[f"sem_{next(iter(SEM))}"]
+_BIT_FIELDS = np.array([0] * len(SEM) + [1] * len(HINTS) + [2] * len(HINTS))
+_BIT_MASKS = np.array([*SEM.values(), *HINTS.values(), *HINTS.values()], dtype=np.int64)
 
 
-def _bits(X: np.ndarray, values: list[int], names: dict[str, int], prefix: str) -> None:
-    """Spread integer bit masks over one binary column per bit."""
-    arr = np.asarray(values, dtype=np.int64)
-    cols = [_col(prefix + name) for name in names]
-    bits = np.array(list(names.values()), dtype=np.int64)
-    if cols == list(range(cols[0], cols[0] + len(cols))):  # always, as FEATURE_NAMES are built
-        X[:, cols[0]:cols[0] + len(cols)] = (arr[:, None] & bits) != 0
-    else:  # pragma: no cover
-        X[:, cols] = (arr[:, None] & bits) != 0
+def _containers(size: np.ndarray, own_sum: np.ndarray, char_sum: np.ndarray, total: float,
+                X: np.ndarray) -> None:
+    """Per block ancestor of each line: its share of the page's non-link text, links, lines."""
+    # size, own_sum and char_sum: per line, of its group at each level (a
+    # column each). Teaser lists show as many lines, mostly links.
+    detail = _CONTAINER_DETAIL_LEVELS
+    X[:, _MASS_FIRST:_MASS_FIRST + ANCESTOR_LEVELS] = own_sum[:, :ANCESTOR_LEVELS] / total
+    X[:, _ANC_LINK_FIRST:_ANC_LINK_FIRST + detail] = (
+        1.0 - own_sum[:, :detail] / np.maximum(char_sum[:, :detail], 1.0))
+    X[:, _ANC_LINES_FIRST:_ANC_LINES_FIRST + detail] = np.log(size[:, :detail])
 
 
-def _containers(groups: np.ndarray, chars: np.ndarray, links: np.ndarray, X: np.ndarray) -> None:
-    """Per block ancestor of each line: its share of the page's non-link text,
-    its link density and how many lines it holds (teaser lists: many linked lines).
-    """
-    own = chars - links
-    total = float(own.sum()) or 1.0
-    for level in range(ANCESTOR_LEVELS):
-        inverse = _group_index(groups[:, level])
-        own_sum = np.bincount(inverse, weights=own)[inverse]
-        X[:, _col(f"mass_{level + 1}")] = own_sum / total
-        if level < _CONTAINER_DETAIL_LEVELS:
-            char_sum = np.bincount(inverse, weights=chars)[inverse]
-            X[:, _col(f"anc_link_{level + 1}")] = 1.0 - own_sum / np.maximum(char_sum, 1.0)
-            X[:, _col(f"anc_lines_{level + 1}")] = np.log(np.bincount(inverse)[inverse])
+#: Where _containers writes: each family of columns follows level 1 in order.
+_MASS_FIRST, _ANC_LINK_FIRST, _ANC_LINES_FIRST = (_INDEX[f"{family}_1"]
+                                                   for family in ("mass", "anc_link", "anc_lines"))
 
 
-def _position(doc: Document, X: np.ndarray) -> None:
+def _position(kind: str, chars: np.ndarray, X: np.ndarray) -> None:
     """Where the line sits on the page, and page-level size."""
-    n = len(doc.lines)
-    chars = np.fromiter((len(l.text) for l in doc.lines), dtype=np.float64, count=n)
+    n = len(chars)
     total = max(float(chars.sum()), 1.0)
     X[:, _col("rel_pos")] = np.arange(n) / max(n - 1, 1)
-    X[:, _col("rel_char_pos")] = (np.cumsum(chars) - chars) / total
+    X[:, _col("rel_char_pos")] = (chars.cumsum() - chars) / total
     X[:, _col("log_n_lines")] = math.log1p(n)
     X[:, _col("log_page_chars")] = math.log1p(total)
     X[:, _col("char_share")] = chars / total
-    X[:, _col("mode_text")] = doc.kind == "text"
-    if doc.kind == "text":
+    X[:, _col("mode_text")] = kind == "text"
+    if kind == "text":
         X[:, _col("p_or_text")] = 1.0
     else:
         X[:, _col("p_or_text")] = X[:, _col("tag_p")]
@@ -549,42 +615,43 @@ def _context(X: np.ndarray) -> None:
     idx = np.arange(n)
     lo = np.maximum(idx - _WINDOW, 0)
     hi = np.minimum(idx + _WINDOW + 1, n)
-    for src in _CONTEXT_SOURCES:
-        col = X[:, _col(src)]
-        prev = np.zeros_like(col)
-        nxt = np.zeros_like(col)
-        prev[1:] = col[:-1]
-        nxt[:-1] = col[1:]
-        X[:, _col(f"{src}_prev")] = prev
-        X[:, _col(f"{src}_next")] = nxt
-        cs = np.concatenate(([0.0], np.cumsum(col, dtype=np.float64)))
-        X[:, _col(f"{src}_win")] = (cs[hi] - cs[lo]) / (hi - lo)
+    sources = X[:, _CONTEXT_SOURCE_COLUMNS]
+    out = np.zeros((n, len(_CONTEXT_SOURCES), 3), dtype=np.float32)  # prev, next, win
+    out[1:, :, 0] = sources[:-1]
+    out[:-1, :, 1] = sources[1:]
+    sums = np.zeros((n + 1, len(_CONTEXT_SOURCES)))
+    sources.cumsum(axis=0, dtype=np.float64, out=sums[1:])
+    out[:, :, 2] = (sums[hi] - sums[lo]) / (hi - lo)[:, None]
+    X[:, _CONTEXT_FIRST:_CONTEXT_FIRST + len(_CONTEXT_COLUMNS)] = out.reshape(n, -1)
 
 
-def _regions(lines: tuple[Line, ...], X: np.ndarray) -> None:
-    """Membership of and distance to the densest run of long non-link lines."""
-    n = len(lines)
-    own = np.fromiter((len(l.text) - l.link_chars for l in lines), dtype=np.float64, count=n)
+#: Where _context reads and writes: _CONTEXT_COLUMNS follow each other in FEATURE_NAMES.
+_CONTEXT_SOURCE_COLUMNS = [_INDEX[src] for src in _CONTEXT_SOURCES]
+_CONTEXT_FIRST = _INDEX[_CONTEXT_COLUMNS[0]]
+
+
+def _regions(own: np.ndarray, X: np.ndarray) -> None:
+    """Membership of and distance to the densest run of long lines (``own``: non-link characters)."""
+    idx = np.arange(len(own))
     for penalty in _REGION_PENALTIES:
         start, end = _max_run(own - penalty)
-        idx = np.arange(n)
-        dist = np.where(idx < start, start - idx, np.where(idx > end, idx - end, 0))
+        dist = np.maximum(start - idx, 0) + np.maximum(idx - end, 0)
         X[:, _col(f"region{penalty}_in")] = dist == 0
         X[:, _col(f"region{penalty}_dist")] = np.log1p(dist)
 
 
 def _max_run(values: np.ndarray) -> tuple[int, int]:
-    """Kadane: bounds of the contiguous run with the largest sum."""
-    best, best_start, best_end = -math.inf, 0, 0
-    current, start = 0.0, 0
-    for i, v in enumerate(values.tolist()):
-        if current <= 0:
-            current, start = v, i
-        else:
-            current += v
-        if current > best:
-            best, best_start, best_end = current, start, i
-    return best_start, best_end
+    """Bounds of the contiguous run with the largest sum, as Kadane's scan finds them."""
+    # A run ending at i sums to prefix[i + 1] - prefix[start], so the best ends
+    # at the first i where that minus the lowest prefix up to i is largest, and
+    # starts at the last prefix that low (Kadane restarts at every new low).
+    # The values are whole numbers of characters: every sum is exact.
+    prefix = np.empty(values.size + 1)
+    prefix[0] = 0.0
+    values.cumsum(out=prefix[1:])
+    lowest = np.minimum.accumulate(prefix[:-1])
+    end = int((prefix[1:] - lowest).argmax())
+    return end - int((prefix[end::-1] == lowest[end]).argmax()), end
 
 
 # --- Second stage: the first stage's probabilities in their page context -------
@@ -608,34 +675,23 @@ STAGE2_NAMES: tuple[str, ...] = (
 def line_groups(doc: Document) -> np.ndarray:
     """Integer keys per line: its block ancestors (levels 1..4), then its tag path.
 
-    Lines without such a key get a unique negative one, so they group alone.
+    Paths are numbered in order of first appearance. Lines without such a
+    key get a unique negative one (-1 - line number), so they group alone.
     """
     n = len(doc.lines)
-    width = ANCESTOR_LEVELS + 1
-    if _cfeatures is not None:
-        out = np.empty((n, width), dtype=np.int64)
-        _cfeatures.groups(doc.lines, ANCESTOR_LEVELS, out)
-        return out
-    return _line_groups_python(doc)
+    keys = np.full((n, ANCESTOR_LEVELS + 1), _NO_KEY, dtype=np.int64)
+    # Level by level: zip_longest turns the lines' ancestors into columns.
+    levels = list(zip_longest(*[line.ancestors[:ANCESTOR_LEVELS] for line in doc.lines],
+                              fillvalue=_NO_KEY))
+    if levels:
+        keys[:, :len(levels)] = np.array(levels, dtype=np.int64).T
+    paths = {"": _NO_KEY}
+    keys[:, ANCESTOR_LEVELS] = [paths.setdefault(line.path, len(paths) - 1) for line in doc.lines]
+    return np.where(keys == _NO_KEY, np.arange(-1, -1 - n, -1, dtype=np.int64)[:, None], keys)
 
 
-def _line_groups_python(doc: Document) -> np.ndarray:
-    """``line_groups`` in Python: the reference for the C version, and its fallback."""
-    n = len(doc.lines)
-    width = ANCESTOR_LEVELS + 1
-    paths: dict[str, int] = {}
-    flat: list[int] = []
-    extend = flat.extend
-    for i, line in enumerate(doc.lines):
-        alone = -1 - i
-        ancestors = line.ancestors
-        if len(ancestors) >= ANCESTOR_LEVELS:
-            extend(ancestors[:ANCESTOR_LEVELS])
-        else:
-            extend(ancestors)
-            extend([alone] * (ANCESTOR_LEVELS - len(ancestors)))
-        flat.append(paths.setdefault(line.path, len(paths)) if line.path else alone)
-    return np.fromiter(flat, dtype=np.int64, count=n * width).reshape(n, width)
+#: No ancestor that far up, or no path (element numbers are never negative).
+_NO_KEY = np.iinfo(np.int64).min
 
 
 def stage2_features(proba: np.ndarray, X: np.ndarray, groups: np.ndarray) -> np.ndarray:
@@ -653,10 +709,13 @@ def stage2_features(proba: np.ndarray, X: np.ndarray, groups: np.ndarray) -> np.
     for j, r in enumerate(_STAGE2_WINDOWS):
         lo, hi = np.maximum(idx - r, 0), np.minimum(idx + r + 1, n)
         S[:, 5 + j] = (cs[hi] - cs[lo]) / (hi - lo)
+    # The mean probability of the lines sharing each key of line_groups.
     col = 5 + len(_STAGE2_WINDOWS)
-    for level in range(ANCESTOR_LEVELS + 1):
-        S[:, col + level] = _group_mean(groups[:, level], p)
-    col += ANCESTOR_LEVELS + 1
+    inverse = _group_index_per_column(groups)
+    flat = inverse.ravel()
+    means = np.bincount(flat, weights=p.repeat(groups.shape[1])) / np.bincount(flat)
+    S[:, col:col + groups.shape[1]] = means[inverse]
+    col += groups.shape[1]
     S[:, col] = p.max()
     S[:, col + 1] = p.mean()
     S[:, col + 2] = (p >= 0.5).mean()
@@ -671,14 +730,6 @@ def stage2_features(proba: np.ndarray, X: np.ndarray, groups: np.ndarray) -> np.
         S[:, col + 4] = np.log1p(n)
     S[:, col + 5:] = X[:, [_col(name) for name in _STAGE2_RAW]]
     return S
-
-
-def _group_mean(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Mean of ``values`` over the lines sharing each line's key."""
-    inverse = _group_index(keys)
-    sums = np.bincount(inverse, weights=values)
-    counts = np.bincount(inverse)
-    return (sums / counts)[inverse]
 
 
 def _group_index(keys: np.ndarray) -> np.ndarray:
@@ -698,4 +749,11 @@ def _group_index(keys: np.ndarray) -> np.ndarray:
     present = np.zeros(hi - lo + 1, dtype=np.intp)
     shifted = keys - lo
     present[shifted] = 1
-    return (np.cumsum(present) - 1)[shifted]
+    return (present.cumsum() - 1)[shifted]
+
+
+def _group_index_per_column(keys: np.ndarray) -> np.ndarray:
+    """``_group_index`` of each column of a 2-d ``keys`` in one pass (each column's keys apart)."""
+    lo = keys.min(axis=0)
+    span = keys.max(axis=0) - lo + 1
+    return _group_index(keys + (span.cumsum() - span - lo))

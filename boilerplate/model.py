@@ -1,9 +1,9 @@
-"""The line classifier: build, save and load it, with checked metadata.
+"""The line classifier's files: save and load a model, with checked metadata.
 
 A model is three files side by side:
 
 - ``NAME.joblib``: the fitted scikit-learn pipelines, {"stage1": ..., "stage2":
-  ...}: the canonical artifact, which training and evaluation use. It holds
+  ...} (``estimator.TwoStageClassifier.to_stages``): the canonical artifact, which training and evaluation use. It holds
   only scikit-learn built-ins; feature code stays in ``features.py``.
 - ``NAME.npz``: the same trees as plain arrays (``trees.py``), written by
   ``save_model``. Prediction uses these, with numpy only: loading them imports
@@ -28,20 +28,19 @@ from typing import Any
 import numpy as np
 
 from .errors import ModelError
-from .features import FEATURE_NAMES, FEATURE_VERSION, STAGE2_NAMES, stage2_features
+from .estimator import stages_proba
+from .features import FEATURE_NAMES, FEATURE_VERSION, STAGE2_NAMES
 from .trees import FORMAT as TREES_FORMAT
-from .trees import Forest, export, read_forests, write_forests
+from .trees import export, read_forests, write_forests
 
 __all__ = [
     "DEFAULT_MODEL_PATH",
     "RETRAIN_COMMAND",
     "Model",
-    "build_estimator",
     "export_trees",
     "load_model",
     "save_model",
     "sha256_of",
-    "stages_proba",
 ]
 
 DEFAULT_MODEL_PATH = Path(__file__).parent / "data" / "line_classifier.joblib"
@@ -105,67 +104,6 @@ class Model:
         return stages_proba(self.stages, X, groups)
 
 
-def stages_proba(stages: Mapping[str, Any], X: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """Content probabilities from a ``{"stage1": ..., "stage2": ... or None}`` pair of predictors.
-
-    Each predictor is a numpy Forest or a fitted scikit-learn estimator (as
-    training fits them); ``Model.content_proba`` is this with its own stages.
-    """
-    if X.shape[0] == 0:
-        return np.zeros(0, dtype=np.float64)
-    p = _proba(stages["stage1"], X)
-    stage2 = stages.get("stage2")
-    if stage2 is None:
-        return p
-    return _proba(stage2, stage2_features(p, X, groups))
-
-
-def _proba(predictor: Any, X: np.ndarray) -> np.ndarray:
-    """Positive-class probabilities of a Forest, or of a scikit-learn estimator."""
-    if type(predictor) is Forest:
-        return predictor.proba(X)
-    # A model the trees module cannot export: scikit-learn itself. One page is
-    # a few hundred rows: OpenMP threads only add sync cost, and under load
-    # (batch workers) they stalled single calls for seconds.
-    with _single_thread():
-        return predictor.predict_proba(X)[:, 1]
-
-
-@functools.lru_cache(maxsize=1)
-def _controller() -> Any:
-    """threadpoolctl's view of the loaded native thread pools (built once)."""
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()
-
-
-def _single_thread() -> Any:
-    """Context manager limiting OpenMP to one thread (a few microseconds)."""
-    return _controller().limit(limits=1, user_api="openmp")
-
-
-def build_estimator(*, random_state: int = 0, **params: Any) -> Any:
-    """One stage's pipeline: gradient-boosted trees on the raw feature matrix.
-
-    Trees need no scaling, handle the binary and count features as they are,
-    and beat a logistic regression by a wide margin in our probes.
-    """
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.pipeline import Pipeline
-
-    settings = {
-        "max_iter": 200,
-        "learning_rate": 0.1,
-        "max_leaf_nodes": 63,
-        "min_samples_leaf": 40,
-        "l2_regularization": 1.0,
-        "early_stopping": False,
-    }
-    settings.update(params)
-    clf = HistGradientBoostingClassifier(random_state=random_state, **settings)
-    return Pipeline([("clf", clf)])
-
-
 def sha256_of(path: Path) -> str:
     """Hex sha256 of a file."""
     digest = hashlib.sha256()
@@ -208,8 +146,8 @@ def save_model(estimator: dict[str, Any], path: Path, metadata: dict[str, Any]) 
     skipped (and any old NAME.npz removed) for an estimator they cannot
     represent, which then loads from the joblib.
     """
-    import joblib
-    import sklearn
+    import joblib  # type: ignore[import-untyped]
+    import sklearn  # type: ignore[import-untyped]
 
     path.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(estimator, path, compress=3)
@@ -387,7 +325,7 @@ def _load_trees(path: Path, trees: Path, meta: dict[str, Any]) -> dict[str, Any]
 def _load_estimator(path: Path, meta: dict[str, Any]) -> dict[str, Any]:
     """Unpickle the joblib file (imports scikit-learn) and check what it holds."""
     hint = f"retrain with `{RETRAIN_COMMAND}`"
-    import sklearn
+    import sklearn  # type: ignore[import-untyped]
 
     saved = str(meta.get("sklearn_version", ""))
     if saved.split(".")[:2] != sklearn.__version__.split(".")[:2]:
@@ -395,7 +333,7 @@ def _load_estimator(path: Path, meta: dict[str, Any]) -> dict[str, Any]:
             f"model {path.name} was saved with scikit-learn {saved}, installed is "
             f"{sklearn.__version__}; install scikit-learn=={saved} or {hint}"
         )
-    import joblib
+    import joblib  # type: ignore[import-untyped]
 
     try:
         estimator = joblib.load(path)

@@ -31,7 +31,8 @@ from boilerplate import (
 )
 from boilerplate.engines import Engine
 from boilerplate.features import FEATURE_NAMES
-from boilerplate.model import build_estimator, save_model
+from boilerplate.estimator import build_estimator
+from boilerplate.model import save_model
 
 PUBLIC = [
     "BoilerplateError",
@@ -344,5 +345,5 @@ def test_declutter_lines_threshold_and_empty():
 
 def test_speedups_names_the_compiled_parts():
     states = boilerplate.speedups()
-    assert set(states) == {"trees", "walk", "features"}
+    assert set(states) == {"trees", "walk"}
     assert all(isinstance(on, bool) for on in states.values())

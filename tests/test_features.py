@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import math
+import random
+import re
+from collections import Counter
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from conftest import col, doc_from, features_of, fixture_bytes, html_page, line
+from conftest import PAGES, col, doc_from, features_of, fixture_bytes, html_page, line
 
-from boilerplate.document import Document
+from boilerplate import features
+from boilerplate.document import Document, Line
 from boilerplate.features import (
     FEATURE_NAMES,
     FEATURE_VERSION,
@@ -20,7 +24,7 @@ from boilerplate.features import (
     stage2_features,
 )
 from boilerplate.hints import HINTS
-from boilerplate.segment import from_html, from_text
+from boilerplate.segment import from_html, from_text, segment
 from boilerplate.walk import ANCESTOR_LEVELS, SEM
 
 N = len(FEATURE_NAMES)
@@ -370,3 +374,384 @@ def test_stage2_features():
 def test_stage2_features_of_an_empty_page():
     S = stage2_features(np.zeros(0), np.zeros((0, N), np.float32), np.zeros((0, 5), np.int64))
     assert S.shape == (0, len(STAGE2_NAMES))
+
+
+# ------------------------------------------------------------------- text shape: the reference
+#
+# The text-shape columns as first written: one plain regex per pattern, run
+# over the page (its lines joined by "\n", MULTILINE) with re.finditer, each
+# match counted for the line holding its start; character classes counted
+# range by range. featurize computes them otherwise (per-code-point tables
+# scanned with numpy, regexes tried only where a table lets them), and must
+# give the very same numbers: the shipped model was trained on these.
+
+SENT_END = re.compile(r"[.!?。！？…](?:[\"'”’»)\]]*)(?=\s|$)", re.M)
+ENDS_SENT = re.compile(r"[.!?。！？…][\"'”’»)\]]*$", re.M)
+ENDS_COLON = re.compile(r"[:：]$", re.M)
+BULLET = re.compile(r"^(?:[-–—•·*▪►»>◦‣○●■□]|\d{1,3}[.)])(?: |$)", re.M)
+BULLET_ONLY = re.compile(r"^[-–—•·*▪►»>◦‣○●■□|/\d.) ]{1,4}$", re.M)
+BYLINE = re.compile(r"^(?:by|von|por|par|di|door|av|af) +\S", re.M)
+QUOTE_START = re.compile(r"^[\"“„«'‘「]", re.M)
+CAPITALISED = re.compile(r"(?:^|(?<= ))[A-ZÀ-ÖØ-ÞА-ЯΑ-Ω]", re.M)
+SEPARATORS = re.compile(r" [|·•/] | » | > ")
+MONTHS = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|januar|februar|märz|"
+    r"mai|juni|juli|oktober|dezember|enero|febrero|marzo|abril|mayo|junio|julio|agosto|"
+    r"septiembre|octubre|noviembre|diciembre|janvier|février|mars|avril|juin|juillet|"
+    r"août|septembre|octobre|novembre|décembre"
+)
+DATE = re.compile(
+    rf"\b\d{{1,2}}:\d{{2}}\b|\b\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}\b|"
+    rf"\b\d{{1,2}}[-/.]\d{{1,2}}[-/.]\d{{2,4}}\b|\b(?:{MONTHS})\.? +\d{{1,2}}\b|"
+    rf"\b\d{{1,2}}\.? *(?:{MONTHS})\b|\d+ *(?:min(?:ute)?s?|hours?|hrs?|days?) +ago|"
+    rf"\d{{4}}年\d{{1,2}}月|\d{{1,2}}月\d{{1,2}}日|\d{{1,2}}時"
+)
+BOILER_WORDS = re.compile(
+    r"\b(?:share|tweet|subscribe|subscription|sign (?:in|up)|log ?in|register|read more|"
+    r"advertisement|advertising|cookies?|copyright|all rights reserved|follow us|"
+    r"newsletter|comments?|reply|related|popular|ranking|most read|click here|"
+    r"terms of (?:use|service)|privacy|contact us|about us|sponsored|recommended|"
+    r"trending|photo|image|credit|getty|reuters|afp|editing by|reporting by|"
+    r"continue reading|see also|more from|you may also like|load more|back to top)\b|"
+    r"©|ランキング|関連|広告|記事一覧|シェア|フォロー|相关|推荐|广告|登录|分享"
+)
+TEXT_COLUMNS = features._TEXT_COLUMNS
+
+
+def reference_text_shape(texts: list[str]) -> np.ndarray:
+    """The text-shape columns of a page's lines, as first written."""
+    n = len(texts)
+    blob = "\n".join(texts)
+    lower = blob.lower()
+    lengths = np.array([len(t) for t in texts], dtype=np.float64)
+    starts = np.concatenate(([0], np.cumsum(lengths[:-1] + 1))).astype(np.int64)
+    chars = np.maximum(lengths, 1.0)
+    cps = np.frombuffer((blob + "\n").encode("utf-32-le"), dtype=np.uint32)
+
+    def per_line(ranges):
+        mask = np.zeros(cps.shape, dtype=np.int64)
+        for lo, hi in ranges:
+            mask += (cps >= lo) & (cps <= hi)
+        return np.add.reduceat(mask, starts).astype(np.float64)
+
+    def count(regex, text=blob):
+        found = [m.start() for m in regex.finditer(text)]
+        return np.bincount(np.searchsorted(starts, found, side="right") - 1, minlength=n)
+
+    words = per_line(((0x20, 0x20),)) + 1.0
+    digits = per_line(features._DIGITS)
+    date = np.zeros(n, dtype=bool)
+    for i in np.flatnonzero(digits):
+        date[i] = DATE.search(lower, int(starts[i]), int(starts[i] + chars[i])) is not None
+    dups = Counter(texts)
+    columns = (
+        np.log1p(chars), np.log1p(words), (chars - words + 1) / words,
+        per_line(features._PUNCTS) / chars, count(SENT_END), count(ENDS_SENT) > 0,
+        count(ENDS_COLON) > 0, digits / chars,
+        per_line(features._UPPERS) / np.maximum(per_line(features._LETTERS), 1),
+        count(CAPITALISED) / words, count(BULLET) > 0, count(BULLET_ONLY) > 0, date,
+        date & (chars < features._DATE_LINE_CHARS), per_line(features._CJK) / chars,
+        count(SEPARATORS), count(BOILER_WORDS, lower), count(BYLINE, lower) > 0,
+        count(QUOTE_START) > 0, np.array([dups[t] - 1 for t in texts], dtype=np.float64),
+    )
+    return np.column_stack(columns).astype(np.float32)
+
+
+def assert_text_shape(texts: list[str], kind: str = "text") -> None:
+    """featurize's text-shape columns equal the reference's, to the bit."""
+    X = featurize(doc_from(*texts, kind=kind))[:, :len(TEXT_COLUMNS)]
+    want = reference_text_shape(texts)
+    if not np.array_equal(X, want):
+        row, column = np.argwhere(X != want)[0]
+        raise AssertionError(f"{TEXT_COLUMNS[column]} of line {row} {texts[row]!r}: "
+                             f"{X[row, column]}, reference {want[row, column]}")
+
+
+#: Lines built to hit the edges of every pattern.
+TRICKY = [
+    # boiler words and word boundaries
+    "share", "Share this", "sharel", "_share", "share_", "1share", "share1", "reshare",
+    "cookies", "Cookies!", "cookie", "cookiess", "cookie_", "cookies-policy", "accept cookies.",
+    "log in", "login", "log  in", "Login/Register", "sign in", "sign up", "signup", "sign upx",
+    "Sign Up!", "terms of use", "terms of service", "terms of", "read more…", "Read More »",
+    "© 2024 Reuters", "©2024", "x©y", "getty images", "afp/getty", "editing by", "reporting by",
+    "all rights reserved.", "You May Also Like", "back to top", "Ranking", "Most Read",
+    "ランキング", "関連記事", "広告", "記事一覧", "シェアする", "フォロー", "相关推荐", "广告", "登录", "分享",
+    "shareshare", "share share", "comments comment", "popularity", "privacy_policy", "éshare",
+    "most read more from", "read more from x", "(most read more from", "you may also likes",
+    "İstanbul share", "İİİ cookies", "ß share", "ﬁ share", "KELVIN \u212a share", "\u212aLIKE",
+    # sentence ends and closers
+    "End.", "End. ", "End.\"", "End.”", "End.’ ", "End.»", "End.)", "End.]", "End.\")",
+    "End.\" next", "End.\"x", "a.b", "a. b", "Wait...", "Wait... what?", "Really?!", "Hm…",
+    "。", "終わり。", "文。次", "文。 次", "本当！", "何？", "Yes！", "e.g.", ".", "..", "?", "!\u00a0",
+    "End.\u3000", "End.\u2028x", "End.\x1c", "End.\x85", "End.\t", "「文。」", "End.\u200b",
+    ".\")) x", "a.\"\"\"", "(.)", "x.)\" .", "\".\"", "!)!)!", ".)x.) .",
+    # separators
+    "a | b", "a |b", "a| b", " | ", "a | | b", "a · b • c / d » e > f", "a » ", "a >",
+    "Home > News > World", "a  |  b", "a | ", " |", "|", "a / b / c", "a ‖ b", "a \u00bb b",
+    " | | | | x", "x | | | y | z", "| | |",
+    # colons, capitals, digits, spaces
+    "Note:", "Note：", "Note: ", "a:b", ":", "：", "The Big Apple", " Lead", "ÀÉÎ Öl Øre Þorn",
+    "Яблоко Ωmega", "a  b", " ", "x", "  x  ", "12:30", "٣ ١٢ １２", "a1 b2",
+    # bullets, quotes, bylines
+    "• item", "1. first", "12) second", "123. third", "1234. no", "1.", "- ", "—", "|/", "٣) x",
+    "\U0001d7cf. astral digit", "by Jane Doe", "By Someone", "von  Hans", "by", "by ", "byx",
+    "door x", "av\u00a0x", "“Quote”", "„Zitat“", "«Citation»", "'single", "‘curly", "「かぎ」",
+    # dates
+    "16:20 JST, May 10, 2023", "2024-06-03", "3/4/24", "Updated 2 hours ago", "5mins ago",
+    "2024年7月18日 05時00分", "12月3日", "7時", "10 mai 2024", "mai 10", "sept. 5", "décembre 3",
+    "x12:30", "a5 may", "may 5x", "12345:67", "on 3 march", "３月", "In 1999 the", "1.5 million",
+    # CJK, astral, odd characters
+    "日本語のテキスト。", "한국어 문장.", "中文，标点。", "😀 emoji. 😀", "𝐁𝐨𝐥𝐝 text.", "\U0001F600share",
+    "share\U0001F600", "\U00020000。", "\ufeffBOM", "\x00nul", "\x07bell", "tab\there",
+    "\u2029sep", "zero\u200bwidth", "x\ny", "line\nbreak.\nAnother:", "\n", "a\n\nb",
+    "İ", "İ.", "İİ share", "\u0130 cookies \u0130", "ΣΑΣ share", "x\n• y\nby z\n“q", "\nby x",
+]
+
+
+def test_tricky_lines_give_the_reference_numbers():
+    assert_text_shape(TRICKY)
+    for text in TRICKY:
+        assert_text_shape([text])
+        assert_text_shape([text, text + " x", "y " + text])
+
+
+def test_fixture_pages_give_the_reference_numbers():
+    docs = []
+    for page in sorted(PAGES.iterdir()):
+        docs += [segment(page.read_bytes()), segment(page.read_bytes(), kind="text")]
+    assert sum(bool(doc.lines) for doc in docs) >= 30
+    for doc in docs:
+        if doc.lines:
+            assert_text_shape([line.text for line in doc.lines], doc.kind)
+
+
+PIECES = [
+    "a", "x", "The", "İ", "ı", "ß", "ﬁ", "Σ", "\u212a", "é", "_", "1", "٣", "１", " ", "  ", "\t",
+    "\u00a0", "\u3000", "\u2028", "\x1c", "\x85", "\u200b", "\n", ".", "!", "?", "。", "！", "？",
+    "…", "\"", "'", "”", "’", "»", ")", "]", ":", "：", "|", "·", "•", "/", ">", " | ", " » ",
+    " > ", " / ", "share", "cookies", "cookie", "log in", "login", "log", "in", "sign up",
+    "sign", "up", "terms of use", "read more", "©", "ランキング", "関連", "シェア", "广告", "分享",
+    "文", "😀", "\U00020000", "𝐁", "A", "Ö", "Я", "Ω", "by", "By", "von", "door", "-", "*",
+    "1.", "12)", "2024", "12:30", "5/6/2021", "2021-05-06", "may 5", "5 mai", "3 hours ago",
+    "2024年5月", "5月6日", "7時", "“", "„", "«", "「", "\U0001d7cf", "00000", " min ago",
+    "  hrs  ago", "day ago", "x1",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(PIECES), max_size=12).map("".join), min_size=1,
+                max_size=12))
+def test_random_lines_give_the_reference_numbers(texts):
+    assert_text_shape(texts)
+
+
+def test_lower_casing_that_changes_the_length():
+    """"İ" lower-cases to two characters: the patterns run on lower-cased text
+    (boiler words, bylines, dates) are placed by the original positions."""
+    for odd in ("İ", "İİİ", "aİ b", "İ\nİ"):
+        for text in ("by x", "Share this", "may 5", "12:30", "sign in", "x\nby y", "• by z"):
+            assert_text_shape([odd, text, odd + " " + text, text + odd, "von  Hans"])
+    assert_text_shape(TRICKY[::-1])
+
+
+@pytest.mark.parametrize("odd", ["", "İ", "ﬁ"])
+def test_long_pages_go_by_blocks_with_the_same_numbers(odd):
+    """More than _TEXT_BLOCK_LINES lines go by blocks, or in one block when
+    lower-casing changes the text's length ("İ"; "ﬁ" keeps it)."""
+    block = features._TEXT_BLOCK_LINES
+    texts = [TRICKY[i % len(TRICKY)] + (odd if i % 7 == 3 else "") for i in range(2 * block + 5)]
+    texts[block + 1] = texts[3]  # a duplicate in another block still counts
+    assert_text_shape(texts)
+
+
+@pytest.mark.parametrize("block", [1, 3, 7])
+def test_small_blocks_give_the_same_numbers(monkeypatch, block):
+    monkeypatch.setattr(features, "_TEXT_BLOCK_LINES", block)
+    for start in range(0, len(TRICKY) - 20, 20):
+        assert_text_shape(TRICKY[start:start + 25])
+
+
+def test_a_line_longer_than_16_bit_counts():
+    """The class counts add 16-bit lanes; a line of 2 ** 16 characters needs wider ones."""
+    long = "A b. " * (2 ** 16 // 5 + 1) + "x" * 7
+    assert_text_shape(["Short one.", long, "Z"])
+    assert_text_shape(["é" * (2 ** 16 - 2), "É" * (2 ** 16 - 1), "Ö" * 2 ** 16])
+
+
+def test_lone_surrogates_raise():
+    with pytest.raises(UnicodeEncodeError):
+        featurize(doc_from("ok", "bad \ud800 here"))
+
+
+def test_text_shape_holds_the_expected_values():
+    """Not only equal to the reference: right (a reference bug would show here too)."""
+    _, X = features_of("Accept cookies. Share | log in", "cookie_ login", "A.\" B?” C…", "End:",
+                       kind="text")
+    assert col(X, "boiler_words").tolist() == [3, 1, 0, 0]  # cookies, share, log in; login
+    assert col(X, "sent_ends").tolist() == [1, 0, 3, 0]  # "cookies." ; A." B?” C…
+    assert col(X, "ends_sentence").tolist() == [0, 0, 1, 0]
+    assert col(X, "separators").tolist() == [1, 0, 0, 0]
+    assert col(X, "ends_colon").tolist() == [0, 0, 0, 1]
+    assert col(X, "title_case").tolist() == pytest.approx([2 / 6, 0, 3 / 3, 1])
+    assert col(X, "log_words").tolist() == pytest.approx(np.log1p([6, 2, 3, 1]))
+
+
+# ----------------------------------------------------------------------- text shape: the parts
+
+
+def every_code_point() -> str:
+    """Every code point but the surrogates, in order."""
+    return "".join(map(chr, [*range(0xD800), *range(0xE000, 0x110000)]))
+
+
+def test_flag_tables_equal_the_character_classes_on_every_code_point():
+    text = every_code_point()
+    cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    flags = features._FLAGS.take(cps, mode="clip")
+    for bit, char_class in ((features._MARK, r"[.!?。！？…]"), (features._CLOSER, r"[\"'”’»)\]]"),
+                            (features._SPACE, r"\s"), (features._SEPARATOR, r"[|·•/»>]"),
+                            (features._QUOTE, r"[\"“„«'‘「]"), (features._COLON, "[:：]")):
+        want = np.zeros(cps.size, dtype=bool)
+        want[[m.start() for m in re.finditer(char_class, text)]] = True
+        assert np.array_equal((flags & bit) != 0, want), char_class
+    # The "first" bits may let more through (the regex decides), never fewer.
+    for bit, char_class in ((features._BULLET_FIRST, r"[-–—•·*▪►»>◦‣○●■□\d]"),
+                            (features._BYLINE_FIRST, "[bvpda]")):
+        starts = [m.start() for m in re.finditer(char_class, text)]
+        assert ((flags[starts] & bit) != 0).all(), char_class
+    # The boiler terms' characters are themselves, the first characters of the
+    # symbols one code, all else 0.
+    term_bytes = features._TERM_BYTES.take(cps, mode="clip")
+    want = np.zeros(cps.size, dtype=np.uint8)
+    for m in re.finditer("[0-9a-z_ ]", text):
+        want[m.start()] = ord(m.group())
+    want[[m.start() for m in re.finditer("[©ラ関広記シフ相推广登分]", text)]] = features._SYMBOL_FIRST
+    assert np.array_equal(term_bytes, want)
+    assert set("".join(features._BOILER_TERMS)) <= set("abcdefghijklmnopqrstuvwxyz ")
+
+
+def test_class_table_equals_the_ranges_and_the_capital_class():
+    codes = np.arange(0x110000)
+    rows = features._CLASS_TABLE[np.minimum(codes, features._TABLE_SIZE - 1)]
+    capital = re.compile(r"[A-ZÀ-ÖØ-ÞА-ЯΑ-Ω]")
+    want = np.array([capital.fullmatch(chr(c)) is not None for c in range(0x110000)])
+    assert np.array_equal(rows[:, features._CLASS_CAPITAL] > 0, want)
+    for column, ranges in ((features._CLASS_DIGIT, features._DIGITS),
+                           (features._CLASS_UPPER, features._UPPERS),
+                           (features._CLASS_LETTER, features._LETTERS),
+                           (features._CLASS_CJK, features._CJK),
+                           (features._CLASS_PUNCT, features._PUNCTS),
+                           (features._CLASS_SPACE, ((0x20, 0x20),)),
+                           (len(features._CLASS_TABLE[0]) - 1, ())):
+        counts = np.zeros(codes.shape, dtype=np.int64)
+        for lo, hi in ranges:
+            counts += (codes >= lo) & (codes <= hi)
+        assert np.array_equal(rows[:, column], counts), column
+
+
+@pytest.mark.parametrize("role", [
+    "{} ", "{}", ".{}", ".{} x", ". {}A", "a {} b", "{}:", "share{}", "{}login", "{}. x",
+    "by{}x", "1{}", "{} {} {}",
+])
+def test_every_code_point_in_every_role(role):
+    """Each code point of the BMP (and every 97th beyond) where a pattern looks at it."""
+    cps = [*range(0xD800), *range(0xE000, 0x10000), *range(0x10000, 0x110000, 97)]
+    texts = [role.format(*[chr(c)] * role.count("{}")) for c in cps if c != 0x0A]
+    for lo in range(0, len(texts), 0x4000):
+        assert_text_shape(texts[lo:lo + 0x4000])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=40).map("".join))
+def test_boiler_words_are_found_where_the_regex_finds_them(text):
+    lower = text.lower()
+    cps = np.frombuffer((lower + "\n").encode("utf-32-le"), dtype=np.uint32)
+    assert features._boiler_words(lower, cps) == [m.start() for m in BOILER_WORDS.finditer(lower)]
+
+
+def test_boiler_words_are_the_alternation_of_terms_and_symbols():
+    """The terms and symbols, in order, as one regex: the matches of the alternation
+    first written with optional letters and groups ("cookies?", "log ?in")."""
+    texts = [" ".join(features._BOILER_TERMS), "".join(features._BOILER_TERMS)]
+    for term in features._BOILER_TERMS + features._BOILER_SYMBOLS:
+        for around in ("", "_", "x", "1", " ", "é", "s", "ss"):
+            texts += [term + around, around + term, around + term + around, term + term]
+    for text in texts:
+        assert ([m.span() for m in features._BOILER_WORDS.finditer(text)]
+                == [m.span() for m in BOILER_WORDS.finditer(text)]), text
+
+
+def test_dates_equal_the_single_regex():
+    """_has_date (fast regexes) is a search for _DATE_PATTERN, which is DATE, on random windows."""
+    rng = random.Random(2)
+    pattern = re.compile(features._DATE_PATTERN)
+    for _ in range(30_000):
+        text = "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 9))).lower()
+        a = rng.randint(0, len(text))
+        b = rng.randint(a, len(text))
+        want = DATE.search(text, a, b) is not None
+        assert (pattern.search(text, a, b) is not None) == want, (text, a, b)
+        assert features._has_date(text, a, b) == want, (text, a, b)
+
+
+# --------------------------------------------------------------------------- groups and regions
+
+
+def reference_line_groups(doc: Document) -> np.ndarray:
+    """line_groups as first written: a key per level and line, paths numbered as they come."""
+    n = len(doc.lines)
+    G = np.empty((n, ANCESTOR_LEVELS + 1), dtype=np.int64)
+    paths: dict[str, int] = {}
+    for i, ln in enumerate(doc.lines):
+        for level in range(ANCESTOR_LEVELS):
+            G[i, level] = ln.ancestors[level] if len(ln.ancestors) > level else -1 - i
+        G[i, ANCESTOR_LEVELS] = paths.setdefault(ln.path, len(paths)) if ln.path else -1 - i
+    return G
+
+
+def test_line_groups_equal_the_reference_on_the_fixture_pages():
+    for page in sorted(PAGES.iterdir()):
+        for kind in ("html", "text"):
+            doc = segment(page.read_bytes(), kind=kind)
+            assert np.array_equal(line_groups(doc), reference_line_groups(doc)), page.name
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.lists(st.integers(0, 2**40), max_size=7).map(tuple),
+                          st.sampled_from(["", "div", "div>p", "ul.x>li", "p", "é>ß"])),
+                max_size=40))
+def test_line_groups_equal_the_reference_on_random_lines(specs):
+    doc = Document(kind="html", lines=tuple(
+        Line(text="x", index=i, path=path, ancestors=ancestors)
+        for i, (ancestors, path) in enumerate(specs)))
+    G = line_groups(doc)
+    assert G.shape == (len(specs), ANCESTOR_LEVELS + 1) and G.dtype == np.int64
+    assert np.array_equal(G, reference_line_groups(doc))
+    featurize(doc, G)  # any keys: the container features cope
+
+
+def kadane(values: list[float]) -> tuple[int, int]:
+    """The densest run as first written: a Kadane scan, first best end, its start."""
+    best, best_start, best_end = -math.inf, 0, 0
+    current, start = 0.0, 0
+    for i, v in enumerate(values):
+        if current <= 0:
+            current, start = v, i
+        else:
+            current += v
+        if current > best:
+            best, best_start, best_end = current, start, i
+    return best_start, best_end
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.integers(-300, 300), min_size=1, max_size=60))
+def test_densest_run_is_the_one_kadane_finds(values):
+    assert features._max_run(np.array(values, dtype=np.float64)) == kadane(values)
+
+
+def test_densest_run_ties_and_zeros():
+    for values in ([0, 0, 0], [-5], [3, -3, 3], [-1, 0, -1], [2, -2, 0, 2], [5, -9, 5]):
+        assert features._max_run(np.array(values, dtype=np.float64)) == kadane(values), values

@@ -1,4 +1,4 @@
-"""The lever columns of training/levers.py on small pages whose answers are known."""
+"""The lever columns of training/benchmarks/levers.py on small pages whose answers are known."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 from boilerplate.features import featurize, line_groups
 from boilerplate.segment import from_html
 from training.corpus import Page
-from training.levers import (
+from training.benchmarks.levers import (
     DEPTH_HINTS, comment_mask, container_mass_columns, hint_depths, page_hint_depths,
     page_rank_columns, path_fanout_columns, trafilatura_columns,
 )

@@ -21,10 +21,10 @@ from boilerplate.features import (
     line_groups,
     stage2_features,
 )
+from boilerplate.estimator import build_estimator
 from boilerplate.model import (
     DEFAULT_MODEL_PATH,
     Model,
-    build_estimator,
     export_trees,
     load_model,
     save_model,

@@ -34,6 +34,7 @@ import pytest
 from conftest import PAGES, REPO
 from typer.testing import CliRunner
 
+import boilerplate.estimator
 import boilerplate.model
 from boilerplate import (
     BoilerplateError,
@@ -1057,7 +1058,7 @@ def _damage(path: Path, how: str) -> None:
 
         rng = np.random.default_rng(0)
         X = rng.random((60, 7))
-        stage1 = boilerplate.model.build_estimator(max_iter=2, min_samples_leaf=5)
+        stage1 = boilerplate.estimator.build_estimator(max_iter=2, min_samples_leaf=5)
         stage1.fit(X, (X[:, 0] > 0.5).astype(int))
         joblib.dump({"stage1": stage1, "stage2": None}, path)
         _resign(path)

@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import random
 import re
-from collections import Counter
 
-import numpy as np
 import pytest
 from conftest import PAGES
 
-from boilerplate import classify, features
 from types import SimpleNamespace  # the old segment module's names, split across rooms
 
 from boilerplate import decode as _decode, hints as _hints_mod, sniff as _sniff, walk as _walk_mod
@@ -26,10 +23,8 @@ from boilerplate import decode as _decode, hints as _hints_mod, sniff as _sniff,
 segment = SimpleNamespace(**{**vars(_decode), **vars(_sniff), **vars(_hints_mod), **vars(_walk_mod)},
                           _hints=_hints_mod.hints, _clean=_walk_mod.clean, _parse=_walk_mod.parse,
                           _HIDDEN_CLASS=_hints_mod.HIDDEN, _walk_fast=_walk_mod.walk)
-from boilerplate.document import Document, Line
-from boilerplate.features import FEATURE_NAMES, featurize, line_groups
+from boilerplate.document import Line
 from boilerplate.hints import HINTS
-from boilerplate.segment import segment as segment_page
 
 RNG_SEEDS = range(3)
 
@@ -48,64 +43,6 @@ def reference_hints(token: str) -> int:
 
 def reference_clean(text: str) -> str:
     return segment._WS.sub(" ", segment._CONTROL.sub("", text)).strip()
-
-
-_REF_DATE = re.compile(features._DATE_PATTERN)
-_REF_CAPITALISED = re.compile(r"(?:^|(?<= ))[A-ZÀ-ÖØ-ÞА-ЯΑ-Ω]", re.M)
-_REF_BOILER_WORDS = re.compile(rf"\b(?:{features._BOILER_TERMS})\b|{features._BOILER_SYMBOLS}")
-
-
-def reference_text_shape(lines: tuple[Line, ...]) -> np.ndarray:
-    """features._text_shape as it was before issue 4 (regexes and per-range masks)."""
-    F = features
-    n = len(lines)
-    texts = [line.text for line in lines]
-    blob = "\n".join(texts)
-    lower = blob.lower()
-    lengths = np.fromiter((len(t) for t in texts), dtype=np.float64, count=n)
-    starts = np.concatenate(([0], np.cumsum(lengths[:-1] + 1))).astype(np.int64)
-    chars = np.maximum(lengths, 1.0)
-    cps = np.frombuffer((blob + "\n").encode("utf-32-le"), dtype=np.uint32)
-
-    def per_line(ranges):
-        mask = np.zeros(cps.shape, dtype=np.int32)
-        for lo, hi in ranges:
-            mask += (cps >= lo) & (cps <= hi)
-        return np.add.reduceat(mask, starts).astype(np.float64)
-
-    def count(regex, text=blob):
-        return F._count_per_line(regex, text, starts, n)
-
-    words = np.add.reduceat((cps == 0x20).astype(np.int32), starts) + 1.0
-    digits = per_line(F._DIGITS)
-    date = np.zeros(n, dtype=bool)
-    for i in np.flatnonzero(digits):
-        date[i] = _REF_DATE.search(lower, int(starts[i]), int(starts[i] + chars[i])) is not None
-    dups = Counter(texts)
-    columns = (
-        np.log1p(chars), np.log1p(words), (chars - words + 1) / words,
-        per_line(F._PUNCTS) / chars, count(F._SENT_END), count(F._ENDS_SENT) > 0,
-        count(F._ENDS_COLON) > 0, digits / chars,
-        per_line(F._UPPERS) / np.maximum(per_line(F._LETTERS), 1), count(_REF_CAPITALISED) / words,
-        count(F._BULLET) > 0, count(F._BULLET_ONLY) > 0, date, date & (chars < F._DATE_LINE_CHARS),
-        per_line(F._CJK) / chars, count(F._SEPARATORS), count(_REF_BOILER_WORDS, lower),
-        count(F._BYLINE, lower) > 0, count(F._QUOTE_START) > 0,
-        np.fromiter((dups[t] - 1 for t in texts), dtype=np.float64, count=n),
-    )
-    X = np.zeros((n, len(F._TEXT_COLUMNS)), dtype=np.float32)
-    X[:] = np.column_stack(columns)
-    return X
-
-
-def reference_line_groups(doc: Document) -> np.ndarray:
-    n = len(doc.lines)
-    G = np.empty((n, segment.ANCESTOR_LEVELS + 1), dtype=np.int64)
-    paths: dict[str, int] = {}
-    for i, line in enumerate(doc.lines):
-        for level in range(segment.ANCESTOR_LEVELS):
-            G[i, level] = line.ancestors[level] if len(line.ancestors) > level else -1 - i
-        G[i, segment.ANCESTOR_LEVELS] = paths.setdefault(line.path, len(paths)) if line.path else -1 - i
-    return G
 
 
 class ReferenceWalker:
@@ -276,75 +213,6 @@ def test_clean_equals_the_regexes():
         assert segment._clean(text) == reference_clean(text), repr(text)
 
 
-def test_date_equals_the_single_regex():
-    rng = random.Random(2)
-    for _ in range(30_000):
-        text = random_text(rng).lower()
-        a = rng.randint(0, len(text))
-        b = rng.randint(a, len(text))
-        assert features._has_date(text, a, b) == (_REF_DATE.search(text, a, b) is not None), (
-            text, a, b)
-
-
-def test_boiler_words_lookahead_finds_the_same_matches():
-    rng = random.Random(3)
-    for _ in range(20_000):
-        text = random_text(rng).lower()
-        assert ([m.span() for m in features._BOILER_WORDS.finditer(text)]
-                == [m.span() for m in _REF_BOILER_WORDS.finditer(text)]), text
-
-
-def test_code_point_tables_equal_the_regex_classes():
-    capital = re.compile(r"[A-ZÀ-ÖØ-ÞА-ЯΑ-Ω]")
-    codes = np.arange(0x110000)
-    rows = features._CLASS_TABLE[np.minimum(codes, features._TABLE_SIZE - 1)]
-    expected = np.array([capital.fullmatch(chr(c)) is not None for c in range(0x110000)])
-    assert np.array_equal(rows[:, features._CLASS_CAPITAL] > 0, expected)
-    # The other columns: how many of the class's ranges hold the code point.
-    for column, ranges in ((features._CLASS_DIGIT, features._DIGITS),
-                           (features._CLASS_UPPER, features._UPPERS),
-                           (features._CLASS_LETTER, features._LETTERS),
-                           (features._CLASS_CJK, features._CJK),
-                           (features._CLASS_PUNCT, features._PUNCTS),
-                           (features._CLASS_SPACE, ((0x20, 0x20),)),
-                           (features._CLASS_COLON, ((0x3A, 0x3A), (0xFF1A, 0xFF1A)))):
-        counts = np.zeros(codes.shape, dtype=np.int64)
-        for lo, hi in ranges:
-            counts += (codes >= lo) & (codes <= hi)
-        assert np.array_equal(rows[:, column], counts), column
-    digit = re.compile(r"\d")
-    assert all((digit.fullmatch(chr(c)) is not None) == chr(c).isdecimal() for c in range(0x110000))
-
-
-@pytest.mark.parametrize("seed", RNG_SEEDS)
-def test_text_shape_equals_the_reference_on_random_lines(seed):
-    rng = random.Random(seed)
-    for _ in range(400):
-        texts = [random_text(rng) or "x" for _ in range(rng.randint(1, 12))]
-        lines = tuple(Line(text=t, index=i) for i, t in enumerate(texts))
-        X = np.zeros((len(lines), len(FEATURE_NAMES)), dtype=np.float32)
-        features._text_shape(lines, X)
-        ref = reference_text_shape(lines)
-        assert np.array_equal(X[:, :ref.shape[1]], ref), texts
-
-
-def fixture_documents() -> list[Document]:
-    docs = []
-    for page in sorted(PAGES.iterdir()):
-        docs.append(segment_page(page.read_bytes()))
-        docs.append(segment_page(page.read_bytes(), kind="text"))
-    return docs
-
-
-def test_text_shape_and_groups_equal_the_reference_on_fixtures():
-    for doc in fixture_documents():
-        if not doc.lines:
-            continue
-        X = featurize(doc)
-        assert np.array_equal(X[:, :len(features._TEXT_COLUMNS)], reference_text_shape(doc.lines))
-        assert np.array_equal(line_groups(doc), reference_line_groups(doc))
-
-
 def fixture_html() -> list[str]:
     pages = [segment.decode(p.read_bytes()) for p in sorted(PAGES.glob("*.html"))]
     rng = random.Random(5)
@@ -375,23 +243,6 @@ def test_walker_equals_the_reference():
         if root is None:
             continue
         assert segment._walk(root) == ReferenceWalker().walk(root)
-
-
-@pytest.mark.parametrize("block", [1, 3, 7])
-def test_text_shape_by_blocks_equals_the_reference(monkeypatch, block):
-    """Long pages go by blocks of lines: same numbers (duplicates counted over the page)."""
-    monkeypatch.setattr(features, "_TEXT_BLOCK_LINES", block)
-    rng = random.Random(block)
-    docs = [doc.lines for doc in fixture_documents() if doc.lines]
-    for _ in range(150):
-        texts = [random_text(rng) or "x" for _ in range(rng.randint(1, 25))]
-        texts += rng.sample(texts, k=min(3, len(texts)))  # duplicates in other blocks
-        docs.append(tuple(Line(text=t, index=i) for i, t in enumerate(texts)))
-    for lines in docs:
-        X = np.zeros((len(lines), len(FEATURE_NAMES)), dtype=np.float32)
-        features._text_shape(lines, X)
-        ref = reference_text_shape(lines)
-        assert np.array_equal(X[:, :ref.shape[1]], ref), [line.text for line in lines]
 
 
 @pytest.mark.parametrize("text", [

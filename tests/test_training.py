@@ -1,4 +1,4 @@
-"""training/: gold alignment labels, hand-labelled folders, deterministic training."""
+"""training/: corpus, labels, metrics, deterministic training, and the benchmark scripts' helpers."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from boilerplate.segment import from_html
-from training.corpus import align_labels, site_of, tokens
-from training.labelled import iter_labelled, match_labels
+from training.corpus import iter_labelled, site_of
+from training.labels import align_labels, match_labels, tokens
 from training.metrics import article_score, page_pr, shingles
 from training.train import main as train_main
 
@@ -83,7 +83,7 @@ def test_training_is_deterministic(tmp_path):
 
 
 def test_benchmark_sections_replace_only_their_own_part(tmp_path):
-    from training.docs import replace_section
+    from training.benchmarks.docs import replace_section
 
     path = tmp_path / "docs" / "benchmarks.md"
     a = ("<!-- a:begin -->", "<!-- a:end -->")
@@ -118,13 +118,13 @@ def test_leak_rows_pool_characters_and_average_pages():
 
 
 def test_equivalence_script_finds_no_difference_on_fixture_pages(tmp_path, capsys):
-    """training.equivalence runs both paths in child processes and compares their output."""
+    """training.benchmarks.equivalence runs both paths in child processes and compares their output."""
     import gzip
     import json
 
     from conftest import PAGES
 
-    from training import equivalence
+    from training.benchmarks import equivalence
 
     folder = tmp_path / "data" / "ours"
     folder.mkdir(parents=True)
@@ -148,7 +148,7 @@ def test_equivalence_script_finds_no_difference_on_fixture_pages(tmp_path, capsy
 
 
 def test_equivalence_compare_reports_differing_pages():
-    from training import equivalence
+    from training.benchmarks import equivalence
 
     fast = {"speedups": {}, "rows": [("d", "1", "html", "aa", 0.001), ("d", "2", "html", "bb", 0.002),
                                      ("d", "1", "text", "cc", 0.001), ("d", "2", "text", "dd", 0.001)]}

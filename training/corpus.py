@@ -1,14 +1,15 @@
-"""Load ../shared/data and our fixtures, and derive line labels by aligning to gold text.
+"""Step 1 of training: pages, from the datasets of ../shared/data and from hand-labelled folders.
 
-Label rule (documented in training/README.md): a line is content when at
-least half of its token characters are covered by word trigrams that also
-occur in the gold text (each gold trigram can be used as often as it occurs
-there, in document order). Lines of fewer than three tokens are content only
-when they equal a whole gold paragraph. Whatever the gold says, headlines
-(the page title in an <h1>/first heading), date-only lines and bylines are
-boilerplate: our ``text`` is the article body, and those are exposed as
-separate fields. So are image captions and photo credits (lines inside
-<figure>/<figcaption> or a block whose class names a caption or credit).
+A dataset folder holds ``pages.jsonl.gz``: one JSON record per page with its
+``html`` and, depending on the dataset, the gold ``body``, ``title``, ``url``
+and more (snippets, block labels, language), kept in ``Page.extra``.
+
+A hand-labelled folder (our fixtures/, or a user's own) holds ``index.json``
+(a list of {"name", "page", "labels", "kind", "split"}), the pages, and one
+JSON Lines file of labels per page: one record per line, {"text": ...,
+"label": "content" | "boilerplate"}, the schema of ``declutter --format
+jsonl``, so its output can be corrected by hand. Its records go to
+``Page.extra["labels"]``; labels.py matches them to the lines.
 """
 
 from __future__ import annotations
@@ -20,14 +21,10 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-import numpy as np
-
-from boilerplate.document import Document
-from boilerplate.features import FEATURE_NAMES, featurize, line_groups
-from boilerplate.segment import from_html, from_text
-from boilerplate.walk import SEM
+from boilerplate.decode import decode
 
 #: Datasets with full gold text that we train on; trafilatura-eval has only
 #: snippets and is kept for evaluation.
@@ -35,23 +32,15 @@ TRAIN_DATASETS = (
     "l3s-gn1", "dragnet", "cleaneval", "cleanportaleval", "readability",
     "google-trends-2017", "big9", "chaos", "wcxb-articles",
 )
-#: A line is content when this share of its token characters align to the gold.
-ALIGN_MIN_SHARE = 0.5
-_NGRAM = 3
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
-_TOKEN = re.compile(rf"[{_CJK}]|(?:(?![{_CJK}])\w)+")
-_HREF_HOST = re.compile(r"""href=["']https?://([^/"'?#:]+)""", re.I)
-_F = {name: i for i, name in enumerate(FEATURE_NAMES)}
-#: The last step of a tag path (tag.first-class) of a caption or photo credit.
-_CAPTION_CLASS = re.compile(r"caption|credit", re.I)
+_HREF_HOST = re.compile(r"""href=["']https?://([^/"'?#:]+)""", re.IGNORECASE)
 #: readability's synthetic test cases (ids like 001, rtl-1) test parser
 #: corners, not articles: skip them.
-_SYNTHETIC = re.compile(r"^(?:\d{3}|rtl-\d|base-url.*|replace-.*|svg-.*|.*-\d+)$")
+SYNTHETIC = re.compile(r"^(?:\d{3}|rtl-\d|base-url.*|replace-.*|svg-.*|.*-\d+)$")
 
 
 @dataclass(frozen=True)
 class Page:
-    """One labelled page from a dataset or from our fixtures."""
+    """One page from a dataset or from a hand-labelled folder."""
 
     dataset: str
     id: str
@@ -60,7 +49,7 @@ class Page:
     body: str | None
     title: str | None
     url: str | None
-    extra: dict
+    extra: dict[str, Any]
 
 
 def site_of(url: str | None, html: str, fallback: str) -> str:
@@ -74,11 +63,11 @@ def site_of(url: str | None, html: str, fallback: str) -> str:
 
 
 def iter_dataset(data_dir: Path, name: str) -> Iterator[Page]:
-    """Pages of one dataset folder."""
+    """Pages of one dataset folder, in file order."""
     with gzip.open(data_dir / name / "pages.jsonl.gz", "rt", encoding="utf-8") as f:
         for raw in f:
             rec = json.loads(raw)
-            if name == "readability" and _SYNTHETIC.match(rec["id"]) and not rec.get("url"):
+            if name == "readability" and SYNTHETIC.match(rec["id"]) and not rec.get("url"):
                 continue
             extra = {k: v for k, v in rec.items() if k not in ("html", "body", "title", "url", "id")}
             yield Page(
@@ -88,98 +77,25 @@ def iter_dataset(data_dir: Path, name: str) -> Iterator[Page]:
             )
 
 
-def tokens(text: str) -> list[str]:
-    """Lower-cased word tokens; each CJK character is a token of its own."""
-    return _TOKEN.findall(text.lower())
+def read_labels(path: Path) -> list[dict[str, Any]]:
+    """The label records of one hand-labelled page."""
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
 
 
-def align_labels(lines: list[str], gold: str) -> np.ndarray:
-    """1 for lines whose text aligns to the gold (see module docstring), else 0."""
-    gold_tokens = tokens(gold)
-    grams = Counter(zip(*(gold_tokens[i:] for i in range(_NGRAM))))
-    paragraphs = {" ".join(tokens(p)) for p in gold.splitlines() if p.strip()}
-    out = np.zeros(len(lines), dtype=np.int8)
-    for i, text in enumerate(lines):
-        toks = tokens(text)
-        if len(toks) < _NGRAM:
-            out[i] = bool(toks) and " ".join(toks) in paragraphs
+def iter_labelled(folder: Path, split: str | None = None) -> Iterator[Page]:
+    """Hand-labelled pages of a folder, optionally only one split; each page is a site of its own."""
+    index_path = folder / "index.json"
+    if not index_path.is_file():
+        return
+    for entry in json.loads(index_path.read_text(encoding="utf-8")):
+        if split is not None and entry.get("split", "train") != split:
             continue
-        covered = [False] * len(toks)
-        for j in range(len(toks) - _NGRAM + 1):
-            gram = tuple(toks[j:j + _NGRAM])
-            if grams[gram] > 0:
-                grams[gram] -= 1
-                covered[j:j + _NGRAM] = [True] * _NGRAM
-        total = sum(len(t) for t in toks)
-        hit = sum(len(t) for t, c in zip(toks, covered) if c)
-        out[i] = hit >= ALIGN_MIN_SHARE * total
-    return out
-
-
-def body_only(labels: np.ndarray, doc: Document, X: np.ndarray, title: str | None) -> np.ndarray:
-    """Apply our convention: headline, date-only lines and bylines are not body."""
-    labels = labels.copy()
-    title_toks = " ".join(tokens(title or doc.title or ""))
-    first_heading_seen = False
-    for i, line in enumerate(doc.lines):
-        is_heading = bool(line.sem & SEM["heading"])
-        line_toks = " ".join(tokens(line.text))
-        if line.sem & SEM["h1"] or (is_heading and not first_heading_seen and line_toks
-                                    and title_toks and line_toks in title_toks):
-            labels[i] = 0
-        first_heading_seen |= is_heading
-        if title_toks and line_toks == title_toks:
-            labels[i] = 0
-        if line.sem & SEM["figure"] or _CAPTION_CLASS.search(line.path.rsplit(">", 1)[-1]):
-            labels[i] = 0
-    labels[X[:, _F["date_only"]] > 0] = 0
-    labels[(X[:, _F["byline"]] > 0) & (X[:, _F["log_words"]] < np.log1p(8))] = 0
-    return labels
-
-
-@dataclass
-class Featurized:
-    """A page cut into lines, with features and labels."""
-
-    dataset: str
-    id: str
-    site: str
-    kind: str
-    texts: list[str]
-    X: np.ndarray
-    y: np.ndarray
-    groups: np.ndarray
-
-
-def featurize_page(page: Page, kinds: tuple[str, ...] = ("html",)) -> list[Featurized]:
-    """Segment, featurize and label a page, as HTML and/or flattened to text.
-
-    Text mode sees the same lines (the page flattened one block per line, as
-    a naive scraper would), so it reuses the HTML labels. Hand-labelled pages
-    (``extra["labels"]``) keep their own kind and labels.
-    """
-    if page.extra.get("labels") is not None:
-        from training.labelled import match_labels
-
-        kind = page.extra.get("kind", "html")
-        doc = (from_text if kind == "text" else from_html)(page.html, url=page.url)
-        groups = line_groups(doc)
-        X = featurize(doc, groups)
-        y = match_labels(doc, page.extra["labels"])
-        return [Featurized(page.dataset, page.id, page.site, kind, [l.text for l in doc.lines], X, y,
-                           groups)]
-    doc = from_html(page.html, url=page.url)
-    groups = line_groups(doc)
-    X = featurize(doc, groups)
-    texts = [line.text for line in doc.lines]
-    y = body_only(align_labels(texts, page.body or ""), doc, X, page.title)
-    out = []
-    for kind in kinds:
-        if kind == "text":
-            tdoc = from_text("\n".join(texts), url=page.url)
-            assert len(tdoc.lines) == len(texts)
-            out.append(Featurized(page.dataset, page.id, page.site, kind, texts, featurize(tdoc), y,
-                                  line_groups(tdoc)))
-        else:
-            out.append(Featurized(page.dataset, page.id, page.site, kind, texts, X, y, groups))
-    return out
+        raw = (folder / entry["page"]).read_bytes()
+        yield Page(
+            dataset=folder.name, id=entry["name"], site=f"{folder.name}:{entry['name']}",
+            html=decode(raw), body=None, title=None, url=entry.get("url"),
+            extra={"kind": entry.get("kind", "html"),
+                   "labels": read_labels(folder / entry["labels"]),
+                   "split": entry.get("split", "train")},
+        )

@@ -1,17 +1,18 @@
-"""Accuracy and speed benchmark: the model engine vs trafilatura, on ../shared/data.
+"""Step 4 of training: accuracy (and speed) of the model engine against trafilatura, on ../shared/data.
 
     python -m training.evaluate /work/shared/data                 # writes docs/benchmarks.md
     python -m training.evaluate /work/shared/data --limit 20 --out /tmp/bench.md   # quick check
     python -m training.evaluate /work/shared/data --oof-cache /tmp/declutter-cache/evaluate-oof.pkl.gz
 
 The model is scored on pages it never trained on: for the nine training
-datasets, out-of-fold (OOF) predictions from site-grouped folds
-(training.train.out_of_fold, then out_of_fold_stage2 for a two-stage model),
-for HTML, for text mode and for a naive scraper's flattening (inscriptis);
-trafilatura-eval is never trained on, so it uses the shipped model.
-trafilatura runs with boilerplate.engines.TRAFILATURA_OPTIONS and again with
-favor_precision=True, in the same run. The script owns the part of the output
-file between its begin/end markers and leaves the rest alone.
+datasets, out-of-fold (OOF) predictions from site-grouped folds (the fold
+models of boilerplate.estimator.TwoStageClassifier, fitted as training.train
+fits it, on the selected pages), for HTML, for text mode and for a naive
+scraper's flattening (inscriptis); trafilatura-eval is never trained on, so
+it uses the shipped model. trafilatura runs with
+boilerplate.engines.TRAFILATURA_OPTIONS and again with favor_precision=True,
+in the same run. The script owns the part of the output file between its
+begin/end markers and leaves the rest alone.
 """
 
 from __future__ import annotations
@@ -37,31 +38,28 @@ from typing import Any
 
 import numpy as np
 
-from boilerplate import features as _features_module
-from boilerplate import model as _model_module
 from boilerplate import decode as _decode_module
+from boilerplate import estimator as _estimator_module
+from boilerplate import features as _features_module
 from boilerplate import hints as _hints_module
+from boilerplate import model as _model_module
 from boilerplate import segment as _segment_module
 from boilerplate import walk as _walk_module
 from boilerplate.api import declutter
 from boilerplate.engines import run_trafilatura
 from boilerplate.errors import BoilerplateError, InputError
+from boilerplate.estimator import FOLDS, TwoStageClassifier, site_fold
 from boilerplate.features import featurize, line_groups
-from boilerplate.model import (
-    DEFAULT_MODEL_PATH, DEFAULT_THRESHOLD, Model, build_estimator, load_model, stages_proba,
-)
+from boilerplate.model import DEFAULT_MODEL_PATH, DEFAULT_THRESHOLD, Model, load_model
 from boilerplate.segment import from_text
 from training import corpus as _corpus_module
-from training import labelled as _labelled_module
+from training import labels as _labels_module
 from training import train as _train_module
-from training.docs import replace_section
-from training.corpus import TRAIN_DATASETS, Featurized, Page, featurize_page, iter_dataset
-from training.labelled import iter_labelled
+from training.benchmarks.docs import replace_section
+from training.corpus import TRAIN_DATASETS, Page, iter_dataset
+from training.labels import Featurized, featurize_page, labelled_pages, load_dataset
 from training.metrics import Score, article_score, normalise, page_pr, snippet_rates
-from training.train import (
-    FIXTURES, FOLDS, LABELLED_WEIGHT, REPO, _proba, load_dataset, out_of_fold, out_of_fold_stage2,
-    page_text, site_folds, stack,
-)
+from training.train import FIXTURES, REPO, page_text, training_rows
 
 #: The snippet-only dataset: never trained on, scored with the shipped model.
 SNIPPET_ONLY = "trafilatura-eval"
@@ -124,7 +122,7 @@ def select_pages(data_dir: Path, names: Sequence[str], limit: int | None) -> dic
 # ---------------------------------------------------------------- trafilatura and the scraper
 
 
-def _trafilatura(html: str, url: str | None, **overrides: Any) -> str | None:
+def trafilatura_text(html: str, url: str | None, **overrides: Any) -> str | None:
     """trafilatura's text, or None when it fails on the page."""
     try:
         return run_trafilatura(html, url=url, **overrides).text
@@ -142,7 +140,7 @@ def _scrape(html: str) -> str:
         return ""
 
 
-def _model_text(data: str, **options: Any) -> str:
+def model_text(data: str, **options: Any) -> str:
     """boilerplate.declutter's text; empty when it refuses the input (e.g. an empty page)."""
     try:
         return declutter(data, **options).text
@@ -150,7 +148,7 @@ def _model_text(data: str, **options: Any) -> str:
         return ""
 
 
-def _worker_init() -> None:
+def worker_init() -> None:
     """One OpenMP thread per worker: WORKERS processes already fill the cores."""
     from threadpoolctl import threadpool_limits
 
@@ -161,17 +159,17 @@ def external_outputs(job: tuple[str, str | None, bool, bool, str | None]) -> dic
     """Pool worker: trafilatura twice, the shipped model if asked, and the scraper."""
     html, url, want_model, want_scraper, model_path = job
     out: dict[str, Any] = {
-        "traf": _trafilatura(html, url),
-        "traf_fp": _trafilatura(html, url, favor_precision=True),
+        "traf": trafilatura_text(html, url),
+        "traf_fp": trafilatura_text(html, url, favor_precision=True),
     }
     if want_model and model_path:
-        out["model"] = _model_text(html, url=url, model=model_path, max_bytes=None)
+        out["model"] = model_text(html, url=url, model=model_path, max_bytes=None)
     if want_scraper:
         doc = from_text(_scrape(html))
         texts = [line.text for line in doc.lines]
         out["scraper"] = (texts, featurize(doc), line_groups(doc))
         if model_path:
-            out["scraper_shipped"] = _model_text("\n".join(texts), kind="text", model=model_path)
+            out["scraper_shipped"] = model_text("\n".join(texts), kind="text", model=model_path)
     return out
 
 
@@ -180,7 +178,7 @@ def run_external(pages: dict[str, list[Page]], model_path: Path | None) -> Outpu
     keys = [(name, p.id) for name, ps in pages.items() for p in ps]
     jobs = [(p.html, p.url, name == SNIPPET_ONLY, name in TRAIN_DATASETS,
              str(model_path) if model_path else None) for name, ps in pages.items() for p in ps]
-    with ProcessPoolExecutor(WORKERS, initializer=_worker_init) as pool:
+    with ProcessPoolExecutor(WORKERS, initializer=worker_init) as pool:
         results = list(pool.map(external_outputs, jobs, chunksize=4))
     return dict(zip(keys, results))
 
@@ -193,42 +191,22 @@ class OutOfFold:
     """Out-of-fold probabilities per view and the fold models that made them."""
 
     proba: list[np.ndarray]
-    stage1: list[Any]
-    stage2: list[Any] | None
+    models: list[TwoStageClassifier]
 
     def predict(self, fold: int, X: np.ndarray, groups: np.ndarray) -> np.ndarray:
-        """Content probabilities of one page from the models of ``fold`` (as Model.content_proba)."""
-        stages = {"stage1": self.stage1[fold], "stage2": self.stage2[fold] if self.stage2 else None}
-        return stages_proba(stages, X, groups)
-
-
-@contextlib.contextmanager
-def capture_estimators() -> Iterator[list[Any]]:
-    """Record the estimators training.train builds (out_of_fold: one per fold, in fold order)."""
-    built: list[Any] = []
-    original = _train_module.build_estimator
-
-    def recording(**params: Any) -> Any:
-        est = original(**params)
-        built.append(est)
-        return est
-
-    _train_module.build_estimator = recording
-    try:
-        yield built
-    finally:
-        _train_module.build_estimator = original
+        """Content probabilities of one page from the model of ``fold`` (as Model.content_proba)."""
+        return np.asarray(self.models[fold].predict_proba(X, line_groups=groups)[:, 1])
 
 
 def oof_digest(views: Sequence[Featurized], folds: int, data_dir: Path) -> str:
     """Digest of what stage-one OOF results depend on: code, settings, fixtures, pages."""
-    import sklearn
+    import sklearn  # type: ignore[import-untyped]
 
     digest = hashlib.sha256()
-    for module in (_train_module, _model_module, _corpus_module, _features_module,
-                   _segment_module, _walk_module, _hints_module, _decode_module, _labelled_module):
-        digest.update(Path(module.__file__).read_bytes())
-    digest.update(f"{folds}|{sklearn.__version__}|{np.__version__}|{build_estimator()!r}".encode())
+    for module in (_train_module, _model_module, _estimator_module, _corpus_module, _labels_module,
+                   _features_module, _segment_module, _walk_module, _hints_module, _decode_module):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    digest.update(f"{folds}|{sklearn.__version__}|{np.__version__}".encode())
     for path in sorted(p for p in FIXTURES.rglob("*") if p.is_file()):
         digest.update(path.name.encode() + path.read_bytes())
     for name in sorted({v.dataset for v in views}):
@@ -238,12 +216,23 @@ def oof_digest(views: Sequence[Featurized], folds: int, data_dir: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def oof_key(views: Sequence[Featurized], folds: int, stages: int, model: Model | None,
+            data_dir: Path) -> str:
+    """The --oof-cache key of OOF results: two stages also depend on the stage one that scores the fixtures."""
+    key1 = oof_digest(views, folds, data_dir)
+    if stages == 1:
+        return key1
+    source = model.metadata.get("sha256") if model is not None else "fitted"
+    return hashlib.sha256(f"{key1}|stage2|{source}".encode()).hexdigest()[:16]
+
+
 def _read_cache(path: Path | None) -> dict[str, Any]:
     """Entries of an OOF cache file (empty when there is none)."""
     if path is None or not path.is_file():
         return {}
     with gzip.open(path, "rb") as f:
-        return pickle.load(f)
+        entries: dict[str, Any] = pickle.load(f)
+        return entries
 
 
 def _write_cache(path: Path, entries: dict[str, Any]) -> None:
@@ -255,69 +244,52 @@ def _write_cache(path: Path, entries: dict[str, Any]) -> None:
     tmp.replace(path)
 
 
-def full_stage1(model: Model | None, views: list[Featurized], labelled: list[Featurized]) -> Any:
-    """The stage-one model train.main fits on all pages: the given model's, else fitted here."""
-    if model is not None:
-        return model.estimator["stage1"]
-    log("stage one on all pages (for the fixtures' stage-two inputs)")
-    X, y, w, _ = stack(views)
-    Xl, yl, wl, _ = stack(labelled, LABELLED_WEIGHT)
-    est = build_estimator()
-    est.fit(np.concatenate([X, Xl]), np.concatenate([y, yl]), clf__sample_weight=np.concatenate([w, wl]))
-    return est
+def cross_validate(views: list[Featurized], folds: int, stages: int, model: Model | None,
+                   threads: int) -> dict[int, dict[str, Any]]:
+    """The fold models of TwoStageClassifier on the views plus the fixtures' train split, as train.py fits it.
 
-
-def stage_one(views: list[Featurized], labelled: list[Featurized], folds: int) -> dict[str, Any]:
-    """training.train.out_of_fold, keeping its fold models."""
-    log(f"out-of-fold stage one: {folds} site-grouped folds, {len(views)} page views")
-    with capture_estimators() as models:
-        proba = out_of_fold(views, labelled, folds, log=log)
-    assert len(models) == folds
-    return {"proba": proba, "models": list(models)}
-
-
-def stage_two(views: list[Featurized], proba1: list[np.ndarray], labelled: list[Featurized],
-              model: Model | None, folds: int) -> dict[str, Any]:
-    """training.train.out_of_fold_stage2 (fixtures scored like train.main does), keeping its models."""
-    log("out-of-fold stage two")
-    stage1 = full_stage1(model, views, labelled)
-    labelled_p = [_proba(stage1, f.X) for f in labelled]
-    with capture_estimators() as models:
-        proba = out_of_fold_stage2(views, proba1, labelled, labelled_p, folds)
-    assert len(models) == folds
-    return {"proba": proba, "models": list(models)}
+    Returns {1: stage one's entry, 2: both stages' entry (two stages only)},
+    each {"stages", "proba": per view, "models": the fold models' stages}. The
+    fixtures' stage-two inputs come from the given model's stage one (trained
+    on all pages, as train.py's is) instead of one fitted here.
+    """
+    log(f"out-of-fold: {folds} site-grouped folds, {stages} stage(s), {len(views)} page views")
+    rows = training_rows(views, labelled_pages(FIXTURES, split="train"))
+    stage1 = model.estimator["stage1"] if model is not None and stages == 2 else None
+    est = TwoStageClassifier(stages=stages, folds=folds, refit=False, verbose=1)
+    with _threads(threads):
+        est.fit(rows.X, rows.y, stage1=stage1, **rows.fit_params())
+    fold_stages = [m.to_stages() for m in est.fold_estimators_]
+    out = {1: {"stages": 1, "proba": rows.per_page(est.oof_stage1_proba_),
+               "models": [{"stage1": s["stage1"], "stage2": None} for s in fold_stages]}}
+    if stages == 2:
+        out[2] = {"stages": 2, "proba": rows.per_page(est.oof_proba_), "models": fold_stages}
+    return out
 
 
 def oof_predictions(views: list[Featurized], folds: int, stages: int, model: Model | None,
                     data_dir: Path, cache: Path | None, threads: int) -> OutOfFold:
-    """Stage one (and two) out of fold, each taken from the --oof-cache file when its digest matches."""
+    """Out-of-fold probabilities and fold models, from the --oof-cache file when its key matches."""
     entries = _read_cache(cache)
-    key1 = oof_digest(views, folds, data_dir)
-    # Stage two also depends on the full stage-one model that scores the fixtures.
-    source = model.metadata.get("sha256") if model is not None else "fitted"
-    key2 = hashlib.sha256(f"{key1}|stage2|{source}".encode()).hexdigest()[:16]
-    labelled = [f for page in iter_labelled(FIXTURES, split="train") for f in featurize_page(page)]
-    fresh = {}
-    with _threads(threads):
-        if key1 not in entries:
-            fresh[key1] = stage_one(views, labelled, folds)
-        one = entries.get(key1) or fresh[key1]
-        if stages == 2 and key2 not in entries:
-            fresh[key2] = stage_two(views, one["proba"], labelled, model, folds)
-    two = (entries.get(key2) or fresh[key2]) if stages == 2 else None
-    if cache is not None and fresh:
-        _write_cache(cache, {**{k: v for k, v in entries.items() if k not in fresh}, **fresh})
-        log(f"wrote OOF cache {cache} ({', '.join(fresh)})")
-    elif cache is not None:
-        log(f"OOF results from {cache} ({key1}{', ' + key2 if two else ''})")
-    return OutOfFold(two["proba"] if two else one["proba"], one["models"], two["models"] if two else None)
+    keys = {n: oof_key(views, folds, n, model, data_dir) for n in range(1, stages + 1)}
+    if keys[stages] in entries:
+        if cache is not None:
+            log(f"OOF results from {cache} ({keys[stages]})")
+    else:
+        fresh = {keys[n]: entry for n, entry in cross_validate(views, folds, stages, model, threads).items()}
+        entries = {**{k: v for k, v in entries.items() if k not in fresh}, **fresh}
+        if cache is not None:
+            _write_cache(cache, entries)
+            log(f"wrote OOF cache {cache} ({', '.join(fresh)})")
+    entry = entries[keys[stages]]
+    return OutOfFold(entry["proba"], [TwoStageClassifier.from_stages(s) for s in entry["models"]])
 
 
 def load_views(data_dir: Path, pages: dict[str, list[Page]], cache_dir: Path,
                limit: int | None) -> list[Featurized]:
     """Featurized html and text views of the selected pages of the training datasets.
 
-    Whole datasets come from training.train.load_dataset's cache; a --limit run
+    Whole datasets come from training.labels.load_dataset's cache; a --limit run
     featurizes just its pages (the same featurize_page call, uncached).
     """
     views: list[Featurized] = []
@@ -337,7 +309,7 @@ def model_outputs(views: list[Featurized], oof: OutOfFold, folds: int, threshold
     """Add the OOF model's HTML, text-mode and scraper outputs to ``outputs``."""
     from threadpoolctl import threadpool_limits
 
-    fold_of = {(v.dataset, v.id): int(k) for v, k in zip(views, site_folds(views, folds))}
+    fold_of = {(v.dataset, v.id): site_fold(v.site, folds) for v in views}
     for view, proba in zip(views, oof.proba):
         out = outputs[(view.dataset, view.id)]
         if view.kind == "html":
@@ -736,7 +708,7 @@ def write_section(path: Path, section: str) -> None:
 # ---------------------------------------------------------------- main
 
 
-def _git_commit() -> str:
+def git_commit() -> str:
     """Short commit of the repository (with '+dirty' when there are local changes)."""
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
@@ -770,12 +742,12 @@ def setup_lines(model: Model | None, threshold: float, folds: int, stages: int,
     return [
         f"model: `{model.version}` ({_shown(model.path)}), threshold {threshold}" if model
         else f"model: none found, threshold {threshold} (trafilatura-eval, speed and shipped columns n/a)",
-        f"out-of-fold: {folds} site-grouped folds, {stages} stage(s) (training.train.out_of_fold"
-        f"{', out_of_fold_stage2' if stages == 2 else ''}); the fixtures' train split is added to every fold",
+        f"out-of-fold: {folds} site-grouped folds, {stages} stage(s) (the fold models of "
+        "boilerplate.estimator.TwoStageClassifier); the fixtures' train split is added to every fold",
         f"trafilatura {version('trafilatura')} (boilerplate.engines.TRAFILATURA_OPTIONS; "
         f"favor_precision=True for the third system), inscriptis {version('inscriptis')}, "
         f"scikit-learn {version('scikit-learn')}, Python {sys.version.split()[0]}",
-        f"code: commit {_git_commit()}",
+        f"code: commit {git_commit()}",
         f"pages: {'first ' + str(limit) + ' pages of each dataset (quick run)' if limit else 'all pages'}",
     ]
 

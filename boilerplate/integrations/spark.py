@@ -28,7 +28,7 @@ def _extract_series(batches: Iterator[pd.Series], engine: str,
     from ..errors import BoilerplateError
 
     for batch in batches:
-        out = []
+        out: list[str | None] = []
         for html in batch:
             if html is None:
                 out.append(None)

@@ -2,7 +2,7 @@
 
     python -m training.train ../shared/data --datasets dragnet cleaneval google-trends-2017 \\
         big9 chaos wcxb-articles --threshold 0.3 --out /tmp/holdout/line_classifier.joblib
-    python -m training.holdout ../shared/data --model /tmp/holdout/line_classifier.joblib \\
+    python -m training.benchmarks.holdout ../shared/data --model /tmp/holdout/line_classifier.joblib \\
         --datasets l3s-gn1 cleanportaleval readability
 
 training.evaluate scores the model out of fold (site-grouped folds of each
@@ -30,11 +30,17 @@ from typing import Any
 from boilerplate.api import declutter
 from boilerplate.errors import InputError
 from boilerplate.model import load_model
+from training.benchmarks.docs import replace_section
 from training.corpus import iter_dataset
-from training.docs import replace_section
 from training.evaluate import (
-    CJK_SUBSETS, DEFAULT_OUT, Delta, _git_commit, _model_text, _trafilatura, _worker_init,
+    CJK_SUBSETS,
+    DEFAULT_OUT,
+    Delta,
+    git_commit,
+    model_text,
     paired_delta,
+    trafilatura_text,
+    worker_init,
 )
 from training.metrics import Score, article_score
 
@@ -67,7 +73,7 @@ def run_page(job: tuple[str, str | None, str]) -> dict[str, Any]:
         result = None
     model_cpu = time.process_time() - t0
     t0 = time.process_time()
-    traf = _trafilatura(html, url)
+    traf = trafilatura_text(html, url)
     traf_cpu = time.process_time() - t0
     # The model engine's lines are all the page's lines: its text view, without parsing again.
     lines = result.lines if result is not None else from_html(html, url=url).lines
@@ -75,8 +81,8 @@ def run_page(job: tuple[str, str | None, str]) -> dict[str, Any]:
     return {
         "model": result.text if result is not None else "",
         "traf": traf or "",
-        "traf_fp": _trafilatura(html, url, favor_precision=True) or "",
-        "text_model": _model_text(flat, kind="text", model=model_path) if flat.strip() else "",
+        "traf_fp": trafilatura_text(html, url, favor_precision=True) or "",
+        "text_model": model_text(flat, kind="text", model=model_path) if flat.strip() else "",
         "text_floor": flat,
         "cpu": (model_cpu, traf_cpu),
     }
@@ -105,34 +111,15 @@ def table(rows: list[tuple[str, list[str], list[dict[str, Any]]]]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m training.holdout", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("data_dir", type=Path, help="folder of datasets (../shared/data)")
-    parser.add_argument("--model", type=Path, required=True, help="a model trained without --datasets")
-    parser.add_argument("--datasets", nargs="+", required=True)
-    parser.add_argument("--limit", type=int, default=None, help="first N pages per dataset (quick run)")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="markdown file to update [default: docs/benchmarks.md; none with --limit]")
-    args = parser.parse_args(argv)
-    command = "python -m training.holdout " + shlex.join(sys.argv[1:] if argv is None else argv)
-
-    model = load_model(args.model)
-    trained_on = set(model.metadata.get("training_data", {}))
-    overlap = sorted(trained_on & set(args.datasets))
-    if overlap:
-        parser.error(f"the model trained on {', '.join(overlap)}: not held out")
-
-    rows = []
-    cpu = []
-    started = time.perf_counter()
-    with ProcessPoolExecutor(WORKERS, initializer=_worker_init) as pool:
-        for name in args.datasets:
-            pages = list(iter_dataset(args.data_dir, name))[: args.limit]
-            pages = [p for p in pages if p.body]
-            jobs = [(p.html, p.url, str(args.model)) for p in pages]
-            outs = list(pool.map(run_page, jobs, chunksize=4))
-            golds = [p.body for p in pages]
+def score_datasets(data_dir: Path, names: Sequence[str], model_path: Path,
+                   limit: int | None) -> tuple[list[tuple[str, list[str], list[dict[str, Any]]]], list]:
+    """(name, golds, outputs) per dataset, language subset and all pages; each page's CPU times."""
+    rows, cpu = [], []
+    with ProcessPoolExecutor(WORKERS, initializer=worker_init) as pool:
+        for name in names:
+            pages = [p for p in list(iter_dataset(data_dir, name))[:limit] if p.body]
+            outs = list(pool.map(run_page, [(p.html, p.url, str(model_path)) for p in pages], chunksize=4))
+            golds = [p.body or "" for p in pages]
             rows.append((name, golds, outs))
             cpu += [o["cpu"] for o in outs]
             for label, langs in CJK_SUBSETS:
@@ -145,23 +132,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     golds_all = [g for name, golds, _ in rows if "(" not in name for g in golds]
     outs_all = [o for name, _, outs in rows if "(" not in name for o in outs]
     rows.append(("all held-out pages", golds_all, outs_all))
-    print(table(rows))
+    return rows, cpu
 
-    model_ms = sorted(c[0] for c in cpu)[len(cpu) // 2] * 1000
-    traf_ms = sorted(c[1] for c in cpu)[len(cpu) // 2] * 1000
+
+def render(command: str, seconds: float, model: Any, model_path: Path, held_out: Sequence[str],
+           rows: list[tuple[str, list[str], list[dict[str, Any]]]], cpu: list) -> str:
+    """The markdown section this script owns."""
     from importlib.metadata import version
 
-    section = "\n\n".join([
+    trained_on = sorted(model.metadata.get("training_data", {}))
+    model_ms = sorted(c[0] for c in cpu)[len(cpu) // 2] * 1000
+    traf_ms = sorted(c[1] for c in cpu)[len(cpu) // 2] * 1000
+    return "\n\n".join([
         BEGIN,
         "## Datasets held out whole",
         f"Generated on {datetime.date.today().isoformat()} by `{command}` "
-        f"({time.perf_counter() - started:.0f} s, {WORKERS} worker processes).",
+        f"({seconds:.0f} s, {WORKERS} worker processes).",
         "\n".join([
-            f"- model: `{model.version}` ({args.model}), threshold {model.threshold}, trained by "
-            f"`{model.metadata.get('command', '?')}`: on {', '.join(sorted(trained_on))}; "
-            f"never on {', '.join(args.datasets)}",
+            f"- model: `{model.version}` ({model_path}), threshold {model.threshold}, trained by "
+            f"`{model.metadata.get('command', '?')}`: on {', '.join(trained_on)}; "
+            f"never on {', '.join(held_out)}",
             f"- trafilatura {version('trafilatura')} with boilerplate.engines.TRAFILATURA_OPTIONS, "
-            f"and again with favor_precision=True; code: commit {_git_commit()}",
+            f"and again with favor_precision=True; code: commit {git_commit()}",
             "- Shingle metric (training/metrics.py); *text mode*: the page flattened to its visible "
             "text one line per block, then filtered by the model with kind=\"text\"; *keep all lines* "
             "is that flattened text unfiltered. The interval is a paired bootstrap over pages.",
@@ -172,6 +164,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         table(rows),
         END,
     ]) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Score the held-out datasets and write the section."""
+    parser = argparse.ArgumentParser(prog="python -m training.benchmarks.holdout", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("data_dir", type=Path, help="folder of datasets (../shared/data)")
+    parser.add_argument("--model", type=Path, required=True, help="a model trained without --datasets")
+    parser.add_argument("--datasets", nargs="+", required=True)
+    parser.add_argument("--limit", type=int, default=None, help="first N pages per dataset (quick run)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="markdown file to update [default: docs/benchmarks.md; none with --limit]")
+    args = parser.parse_args(argv)
+    command = "python -m training.benchmarks.holdout " + shlex.join(sys.argv[1:] if argv is None else argv)
+
+    model = load_model(args.model)
+    overlap = sorted(set(model.metadata.get("training_data", {})) & set(args.datasets))
+    if overlap:
+        parser.error(f"the model trained on {', '.join(overlap)}: not held out")
+    started = time.perf_counter()
+    rows, cpu = score_datasets(args.data_dir, args.datasets, args.model, args.limit)
+    print(table(rows))
+    section = render(command, time.perf_counter() - started, model, args.model, args.datasets, rows, cpu)
     out = args.out or (None if args.limit else DEFAULT_OUT)
     if out is not None:
         replace_section(out, section, BEGIN, END)

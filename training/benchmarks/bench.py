@@ -1,8 +1,8 @@
 """Speed and memory benchmark (issue 4): the model engine beside trafilatura, in one run.
 
-    python -m training.bench /work/shared/data                          # writes docs/benchmarks.md
-    python -m training.bench /work/shared/data --pages 40 --soak 0 --sizes 100KB,1MB --out /tmp/b.md
-    python -m training.bench /work/shared/data --model /tmp/fixmodel/line_classifier.joblib
+    python -m training.benchmarks.bench /work/shared/data                          # writes docs/benchmarks.md
+    python -m training.benchmarks.bench /work/shared/data --pages 40 --soak 0 --sizes 100KB,1MB --out /tmp/b.md
+    python -m training.benchmarks.bench /work/shared/data --model /tmp/fixmodel/line_classifier.joblib
 
 What it measures, in this order, in one process (plus a few short-lived child
 processes for start-up costs):
@@ -58,16 +58,19 @@ from typing import Any
 import numpy as np
 
 import boilerplate
-from boilerplate import _native, declutter
+from boilerplate import declutter
 from boilerplate.classify import decide
 from boilerplate.engines import run_model
 from boilerplate.errors import BoilerplateError
+from boilerplate.estimator import positive_proba
 from boilerplate.features import featurize, line_groups, stage2_features
 from boilerplate.model import DEFAULT_MODEL_PATH, Model, load_model
 from boilerplate.segment import from_html
 from boilerplate.sniff import check_page, detect_kind
+from training.benchmarks.docs import replace_section
+from training.corpus import SYNTHETIC
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = REPO / "docs" / "benchmarks.md"
 BEGIN = "<!-- bench.py:begin -->"
 END = "<!-- bench.py:end -->"
@@ -84,8 +87,6 @@ DEFAULT_SIZE_CAP = 90.0
 SIZE_REPEATS = ((1_000_000, 7), (5_000_000, 5), (10**12, 3))
 SOAK_CHECKPOINT = 1_000
 
-#: readability's synthetic parser test cases are not pages (same rule as training.corpus).
-_SYNTHETIC = re.compile(r"^(?:\d{3}|rtl-\d|base-url.*|replace-.*|svg-.*|.*-\d+)$")
 
 # Targets of issue 4.
 TARGET_SPEEDUP = 3.0
@@ -160,7 +161,7 @@ def sample_pages(data_dir: Path, total: int, seed: int) -> list[BenchPage]:
                 html = rec.get("html") or ""
                 if not html.strip():
                     continue
-                if name == "readability" and _SYNTHETIC.match(rec["id"]) and not rec.get("url"):
+                if name == "readability" and SYNTHETIC.match(rec["id"]) and not rec.get("url"):
                     continue
                 found[wanted[i]] = BenchPage(name, str(rec["id"]), rec.get("url"), html)
         out.extend(found[rank] for rank in sorted(found)[:share])
@@ -311,11 +312,9 @@ def time_stages(pages: Sequence[BenchPage], model: Model) -> dict[str, list[floa
     """Seconds per stage per page. ``assemble`` is run_model minus its four stages.
 
     The split of content_proba calls the stages' predictors the way
-    Model.content_proba does (``boilerplate.model._proba``: numpy trees, or
+    Model.content_proba does (``estimator.positive_proba``: numpy trees, or
     scikit-learn for a model without them).
     """
-    from boilerplate.model import _proba
-
     stages = model.stages
     can_split = stages.get("stage1") is not None
     two_stage = can_split and stages.get("stage2") is not None
@@ -348,13 +347,13 @@ def time_stages(pages: Sequence[BenchPage], model: Model) -> dict[str, list[floa
         steps["assemble"] = max((t7 - t6) - (t6 - t2 - (t5 - t4)), 0.0)
         if X.shape[0] and can_split:
             a = pc()
-            p1 = _proba(stages["stage1"], X)
+            p1 = positive_proba(stages["stage1"], X)
             b = pc()
             steps["stage1"] = b - a
             if two_stage:
                 S = stage2_features(p1, X, groups)
                 c = pc()
-                _proba(stages["stage2"], S)
+                positive_proba(stages["stage2"], S)
                 d = pc()
                 steps["stage2_features"], steps["stage2"] = c - b, d - c
         for key, value in steps.items():
@@ -901,7 +900,7 @@ def targets(r: Report) -> list[list[str]]:
                     f"1/{AIM_SPEEDUP:.0f})", f"{fmt_ms(m)} vs {fmt_ms(t)} ms: {ratio:.2f}x{note}",
                     verdict(ratio >= TARGET_SPEEDUP)])
     out.append(["accuracy within 0.002 of the accuracy benchmark", "not measured by this script: "
-                "`training/equivalence.py` compares every page's output with and without the C "
+                "`training/benchmarks/equivalence.py` compares every page's output with and without the C "
                 "speed-ups, and against an earlier checkout (see its sections)", "n/a here"])
     s = r.startup
     if s:
@@ -970,15 +969,13 @@ def render(r: Report) -> str:
 
 def write_section(path: Path, section: str) -> None:
     """Replace this script's section of ``path`` (or append it; create the file if needed)."""
-    from training.docs import replace_section
-
     replace_section(path, section, BEGIN, END)
 
 
 # ---------------------------------------------------------------- main
 
 
-def _commit() -> str:
+def head_commit() -> str:
     """The checked-out commit, read from .git without running git."""
     git = REPO / ".git"
     try:
@@ -1041,7 +1038,7 @@ def machine_lines(model: Model, model_path: Path | None) -> list[str]:
         f"machine: {cores} cores usable (nproc; os.cpu_count() {os.cpu_count()}), {cpu}; "
         f"{platform.system()} {platform.release()}; shared and noisy, so read ratios and medians",
         f"python {platform.python_version()} ({platform.python_implementation()}); "
-        f"declutter {boilerplate.__version__} (commit {_commit()}); lxml {_version('lxml')} "
+        f"declutter {boilerplate.__version__} (commit {head_commit()}); lxml {_version('lxml')} "
         f"(libxml2 {libxml}); numpy {_version('numpy')}; scikit-learn {_version('scikit-learn')}; "
         f"joblib {_version('joblib')}; trafilatura {_version('trafilatura')}",
         f"model: {model_path or DEFAULT_MODEL_PATH.relative_to(REPO)} ({stages}, version {model.version}, "
@@ -1057,13 +1054,14 @@ def _speedups() -> str:
     off = [name for name, active in states.items() if not active]
     text = ", ".join(on) if on else "none"
     if off:
-        why = "DECLUTTER_PURE_PYTHON is set" if _native.PURE_PYTHON else "not built"
+        why = "DECLUTTER_PURE_PYTHON is set" if os.environ.get("DECLUTTER_PURE_PYTHON") else "not built"
         text += f" ({', '.join(off)}: pure Python, {why})"
     return text
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m training.bench", description=__doc__.split("\n")[0])
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Command-line options (checked)."""
+    parser = argparse.ArgumentParser(prog="python -m training.benchmarks.bench", description=__doc__.split("\n")[0])
     parser.add_argument("data_dir", type=Path, help="the datasets folder (e.g. /work/shared/data)")
     parser.add_argument("--pages", type=int, default=DEFAULT_PAGES,
                         help=f"pages in the sample, an equal share per dataset [{DEFAULT_PAGES}]")
@@ -1084,10 +1082,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.pages < 2:
         parser.error("--pages must be at least 2")
-    sizes = sorted(parse_size(s) for s in args.sizes.split(",") if s.strip())
+    return args
 
+
+def measure(report: Report, args: argparse.Namespace, model: Model, model_path: Path | None) -> None:
+    """Steps 1 to 5 of the module docstring, into ``report``."""
+    pages = report.pages
+    log(f"1/5 per page, both engines interleaved, {len(pages)} pages")
+    report.per_page = time_interleaved(pages, model_path)
+    log("2/5 model engine stage by stage")
+    report.stages = time_stages(pages, model)
+    report.peak_after_pages = peak_rss_mb()
+    if args.soak > 0:
+        log(f"3/5 memory over {args.soak:,} pages")
+        report.soak = soak(pages, args.soak, model_path)
+    else:
+        log("3/5 memory run skipped (--soak 0)")
+    log("4/5 start-up costs in child processes")
+    sizes_sorted = sorted(pages, key=lambda p: p.size)
+    cli_page = sizes_sorted[len(sizes_sorted) // 2]
+    report.startup = measure_startup(model_path, cli_page, args.repeats)
+    sizes = sorted(parse_size(s) for s in args.sizes.split(",") if s.strip())
+    if sizes:
+        skeleton, inner, source, tag = article_template(pages)
+        report.size_source = (f"the <{tag}> of {source.dataset}/{source.id} ({fmt_size(len(inner.encode()))} "
+                              f"of inner HTML, {fmt_size(len(skeleton.encode()))} of the rest)")
+        log(f"5/5 page sizes {', '.join(fmt_size(s) for s in sizes)} from {report.size_source}")
+        report.sizes = time_sizes(skeleton, inner, sizes, model_path, args.size_cap)
+    else:
+        log("5/5 size run skipped")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Sample pages, measure, write the section."""
+    args = parse_args(argv)
     t_start = time.perf_counter()
-    command = "python -m training.bench " + shlex.join(sys.argv[1:] if argv is None else list(argv))
+    command = "python -m training.benchmarks.bench " + shlex.join(sys.argv[1:] if argv is None else list(argv))
     model_path = args.model.resolve() if args.model else None
     load_start = os.getloadavg()[0]
     snapshot = code_snapshot()
@@ -1116,32 +1146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         size_cap=args.size_cap,
     )
     report.rss_after_load = rss_mb()
-
-    log(f"1/5 per page, both engines interleaved, {len(pages)} pages")
-    report.per_page = time_interleaved(pages, model_path)
-    log("2/5 model engine stage by stage")
-    report.stages = time_stages(pages, model)
-    report.peak_after_pages = peak_rss_mb()
-
-    if args.soak > 0:
-        log(f"3/5 memory over {args.soak:,} pages")
-        report.soak = soak(pages, args.soak, model_path)
-    else:
-        log("3/5 memory run skipped (--soak 0)")
-
-    log("4/5 start-up costs in child processes")
-    sizes_sorted = sorted(pages, key=lambda p: p.size)
-    cli_page = sizes_sorted[len(sizes_sorted) // 2]
-    report.startup = measure_startup(model_path, cli_page, args.repeats)
-
-    if sizes:
-        skeleton, inner, source, tag = article_template(pages)
-        report.size_source = (f"the <{tag}> of {source.dataset}/{source.id} ({fmt_size(len(inner.encode()))} "
-                              f"of inner HTML, {fmt_size(len(skeleton.encode()))} of the rest)")
-        log(f"5/5 page sizes {', '.join(fmt_size(s) for s in sizes)} from {report.size_source}")
-        report.sizes = time_sizes(skeleton, inner, sizes, model_path, args.size_cap)
-    else:
-        log("5/5 size run skipped")
+    measure(report, args, model, model_path)
     report.peak_at_end = peak_rss_mb()
     report.seconds = time.perf_counter() - t_start
     report.changed = changed_files(snapshot, code_snapshot())

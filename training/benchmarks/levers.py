@@ -1,6 +1,6 @@
 """Accuracy levers, measured out of fold before they go into the shipped model.
 
-    python -m training.levers /work/shared/data --oof-cache /tmp/declutter-cache/evaluate-oof.pkl.gz
+    python -m training.benchmarks.levers /work/shared/data --oof-cache /tmp/declutter-cache/evaluate-oof.pkl.gz
 
 Each lever is a variant of the second stage (or of the first stage's training
 labels) that answers one of issue 3's questions on pages the model never saw
@@ -45,20 +45,33 @@ from pathlib import Path
 
 import numpy as np
 
-from boilerplate.features import FEATURE_NAMES, _group_index, stage2_features
-from boilerplate.model import build_estimator
-from boilerplate.hints import HINTS, _token_hints
+from boilerplate.estimator import (
+    FOLDS,
+    STAGE2_PARAMS,
+    TwoStageClassifier,
+    build_estimator,
+    site_fold,
+)
+from boilerplate.features import FEATURE_NAMES, stage2_features
+from boilerplate.hints import HINTS, hints
 from boilerplate.segment import from_html
 from boilerplate.walk import PATH_LEVELS
-from training.corpus import TRAIN_DATASETS, Featurized, Page, featurize_page
-from training.docs import replace_section
+from training.benchmarks.docs import replace_section
+from training.corpus import TRAIN_DATASETS, Page
 from training.evaluate import (
-    DEFAULT_CACHE_DIR, LEAK_DATASET, LEAK_KINDS, _trafilatura, leak_rows, load_views, log,
-    oof_predictions, select_pages,
+    DEFAULT_CACHE_DIR,
+    LEAK_DATASET,
+    LEAK_KINDS,
+    leak_rows,
+    load_views,
+    log,
+    oof_predictions,
+    select_pages,
+    trafilatura_text,
 )
-from training.labelled import iter_labelled
+from training.labels import Featurized, labelled_pages
 from training.metrics import article_score
-from training.train import FIXTURES, FOLDS, REPO, STAGE2_PARAMS, out_of_fold, page_text, site_folds
+from training.train import FIXTURES, REPO, page_text, training_rows
 
 BEGIN = "<!-- levers.py:begin -->"
 END = "<!-- levers.py:end -->"
@@ -77,6 +90,11 @@ _WS = re.compile(r"\s+")
 
 
 # ---------------------------------------------------------------- extra stage-two columns
+
+
+def _rank(keys: np.ndarray) -> np.ndarray:
+    """Each key's rank among the distinct keys (group numbers from 0)."""
+    return np.unique(keys, return_inverse=True)[1].reshape(keys.shape)
 
 
 def _chars(X: np.ndarray) -> np.ndarray:
@@ -122,7 +140,7 @@ def container_mass_columns(p: np.ndarray, X: np.ndarray, groups: np.ndarray) -> 
     total = max(mass.sum(), 1e-9)
     cols = []
     for level in range(width):
-        inverse = _group_index(groups[:, level])
+        inverse = _rank(groups[:, level])
         sums = np.bincount(inverse, weights=mass)
         cols += [sums[inverse] / total, (inverse == np.argmax(sums)).astype(np.float64),
                  c / np.bincount(inverse, weights=c)[inverse]]
@@ -135,10 +153,10 @@ def path_fanout_columns(p: np.ndarray, X: np.ndarray, groups: np.ndarray) -> np.
     if len(p) == 0:
         return np.zeros((0, width + 2), np.float32)
     c = _chars(X)
-    path = _group_index(groups[:, -1])
+    path = _rank(groups[:, -1])
     cols = []
     for level in range(width - 1):
-        pairs = np.unique(np.stack([path, _group_index(groups[:, level])], axis=1), axis=0)
+        pairs = np.unique(np.stack([path, _rank(groups[:, level])], axis=1), axis=0)
         cols.append(np.log1p(np.bincount(pairs[:, 0], minlength=path.max() + 1)[path]))
     cols.append(np.log1p(np.bincount(path)[path]))
     cols.append(np.bincount(path, weights=c)[path] / c.sum())
@@ -157,7 +175,7 @@ def hint_depths(path: str) -> np.ndarray:
         _, _, cls = step.partition(".")
         if not cls:
             continue
-        bits = _token_hints(cls.lower())
+        bits = hints(cls)
         for j, name in enumerate(DEPTH_HINTS):
             if not out[j] and bits & HINTS[name]:
                 out[j] = depth
@@ -200,15 +218,17 @@ def comment_mask(views: list[Featurized], depths: dict) -> list[np.ndarray]:
 
 
 def stage_one_masked(views: list[Featurized], weights: list[np.ndarray], folds: int) -> list[np.ndarray]:
-    """Stage one out of fold with per-line training weights (fixtures added as train.main does)."""
-    labelled = [f for page in iter_labelled(FIXTURES, split="train") for f in featurize_page(page)]
-    return out_of_fold(views, labelled, folds, log=log, weights=weights)
+    """Stage one out of fold with per-line training weights (fixtures added as train.py adds them)."""
+    rows = training_rows(views, labelled_pages(FIXTURES, split="train"), weights)
+    model = TwoStageClassifier(stages=1, folds=folds, refit=False, verbose=1)
+    model.fit(rows.X, rows.y, **rows.fit_params())
+    return rows.per_page(model.oof_stage1_proba_)
 
 
 def stage_two(views: list[Featurized], proba1: list[np.ndarray], columns: Callable,
               weights: list[np.ndarray] | None, folds: int, html_only: bool = False) -> list[np.ndarray]:
     """Stage two out of fold on stage2_features plus ``columns(p, view)``."""
-    fold_of = site_folds(views, folds)
+    fold_of = np.array([site_fold(v.site, folds) for v in views])
     S = [np.hstack([stage2_features(p, v.X, v.groups), columns(p, v)]) for p, v in zip(proba1, views)]
     out: list[np.ndarray] = [np.zeros(0)] * len(views)
     for k in range(folds):
@@ -224,7 +244,7 @@ def stage_two(views: list[Featurized], proba1: list[np.ndarray], columns: Callab
 
 
 def _traf_job(page: tuple[str, str | None]) -> str | None:
-    return _trafilatura(*page)
+    return trafilatura_text(*page)
 
 
 # ---------------------------------------------------------------- scores and report
@@ -253,7 +273,7 @@ def render(results: dict[str, dict], datasets: Sequence[str], command: str, seco
              f"metric, threshold {THRESHOLD}) per dataset on pages whose site the model never saw "
              f"({FOLDS} site-grouped folds); stage two of every variant is trained without the "
              "fixtures, so compare rows with each other (the shipped design is `base`). Leaks: share "
-             "of l3s-gn1's annotated block characters that reach the output. See training/levers.py "
+             "of l3s-gn1's annotated block characters that reach the output. See training/benchmarks/levers.py "
              "for what each variant adds.", ""]
     head = ["variant", *(short[d] for d in datasets), "mean (HTML)", "news mean", "mean (text)",
             "related leak", "comment leak", "not-content leak", "seconds"]
@@ -285,26 +305,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    command = "python -m training.levers " + shlex.join(sys.argv[1:] if argv is None else argv)
-    pages = select_pages(args.data_dir, list(TRAIN_DATASETS), None)
-    golds = {(name, p.id): p.body or "" for name, ps in pages.items() for p in ps}
-    views = load_views(args.data_dir, pages, args.cache_dir, None)
-    proba1 = oof_predictions(views, FOLDS, 1, None, args.data_dir, args.oof_cache, args.threads).proba
-    page_of = {(p.dataset, p.id): p for ps in pages.values() for p in ps}
-    depths: dict = {}
-    if any(v.startswith("hint") or v == "ensemble" for v in args.variants):
-        t0 = time.perf_counter()
-        depths = {key: page_hint_depths(page) for key, page in page_of.items()}
-        log(f"hint depths: {time.perf_counter() - t0:.0f}s")
-    masked: tuple[list[np.ndarray], list[np.ndarray]] | None = None  # (weights, stage one)
-    extracted: dict = {}
-    if "ensemble" in args.variants:
-        keys = list(page_of)
-        with ProcessPoolExecutor(2) as pool:
-            extracted = dict(zip(keys, pool.map(_traf_job, [(page_of[k].html, page_of[k].url) for k in keys],
-                                                chunksize=8)))
+def variant_columns(depths: dict, extracted: dict) -> dict[str, Callable]:
+    """Each variant's extra stage-two columns, ``columns(p, view)``."""
 
     def depth(v: Featurized) -> np.ndarray:
         if v.kind != "html":
@@ -316,7 +318,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return np.full((len(v.y), 2), np.nan, np.float32)
         return trafilatura_columns(v.texts, extracted[(v.dataset, v.id)])
 
-    columns = {
+    return {
         "base": lambda p, v: np.zeros((len(p), 0), np.float32),
         "page_rank": lambda p, v: page_rank_columns(p, v.X),
         "container_mass": lambda p, v: container_mass_columns(p, v.X, v.groups),
@@ -325,6 +327,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         "hint_depth_mask": lambda p, v: depth(v),
         "ensemble": lambda p, v: np.hstack([depth(v), traf(v)]),
     }
+
+
+def page_inputs(variants: Sequence[str], page_of: dict[tuple[str, str], Page]) -> tuple[dict, dict]:
+    """The hint depths and trafilatura outputs of every page, when a variant needs them."""
+    depths: dict = {}
+    if any(v.startswith("hint") or v == "ensemble" for v in variants):
+        t0 = time.perf_counter()
+        depths = {key: page_hint_depths(page) for key, page in page_of.items()}
+        log(f"hint depths: {time.perf_counter() - t0:.0f}s")
+    extracted: dict = {}
+    if "ensemble" in variants:
+        keys = list(page_of)
+        with ProcessPoolExecutor(2) as pool:
+            extracted = dict(zip(keys, pool.map(_traf_job, [(page_of[k].html, page_of[k].url) for k in keys],
+                                                chunksize=8)))
+    return depths, extracted
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Every variant out of fold on the training datasets; writes the section."""
+    args = parse_args(argv)
+    command = "python -m training.benchmarks.levers " + shlex.join(sys.argv[1:] if argv is None else argv)
+    pages = select_pages(args.data_dir, list(TRAIN_DATASETS), None)
+    golds = {(name, p.id): p.body or "" for name, ps in pages.items() for p in ps}
+    views = load_views(args.data_dir, pages, args.cache_dir, None)
+    proba1 = oof_predictions(views, FOLDS, 1, None, args.data_dir, args.oof_cache, args.threads).proba
+    depths, extracted = page_inputs(args.variants, {(p.dataset, p.id): p for ps in pages.values() for p in ps})
+    columns = variant_columns(depths, extracted)
+    masked: tuple[list[np.ndarray], list[np.ndarray]] | None = None  # (weights, stage one)
     results, seconds = {}, {}
     for name in args.variants:
         t0 = time.perf_counter()

@@ -1,7 +1,7 @@
 """Benchmark the batch CLI: --jobs 2 against --jobs 1, and memory over a long run.
 
-    python -m training.bench_batch ../shared/data              # and update docs/benchmarks.md
-    python -m training.bench_batch ../shared/data --no-docs --pages 40 --memory-pages 500
+    python -m training.benchmarks.bench_batch ../shared/data              # and update docs/benchmarks.md
+    python -m training.benchmarks.bench_batch ../shared/data --no-docs --pages 40 --memory-pages 500
 
 1. Throughput: ``declutter FOLDER -f jsonl -o FILE`` with ``--jobs 1`` and
    ``--jobs 2`` over the same real pages (best of ``--repeat`` runs each,
@@ -31,9 +31,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from training.docs import replace_section
+from training.benchmarks.docs import replace_section
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- bench_batch.py:begin -->", "<!-- bench_batch.py:end -->"
 #: News-like datasets, read round-robin so the sample mixes sites and years.
@@ -297,12 +297,12 @@ def report(runs: list[Run], memory: Run | None, samples: list[Sample], args: arg
     best = {jobs: min((r for r in runs if r.jobs == jobs), key=lambda r: r.seconds) for jobs in (1, 2)}
     speedup = best[2].rate / best[1].rate
     lines = [
-        "## Batch mode: throughput and memory (`training/bench_batch.py`)",
+        "## Batch mode: throughput and memory (`training/benchmarks/bench_batch.py`)",
         "",
         f"{datetime.date.today().isoformat()}, {os.cpu_count()} CPUs (load average "
         f"{args.load_before:.1f} before, {os.getloadavg()[0]:.1f} after: other work shared "
         f"the machine), Python {platform.python_version()}, model {model_version}. Command: "
-        f"`python -m training.bench_batch {args.data_dir} --pages {args.pages} "
+        f"`python -m training.benchmarks.bench_batch {args.data_dir} --pages {args.pages} "
         f"--memory-pages {args.memory_pages}`.",
         "",
         f"Throughput: `declutter FOLDER -f jsonl -o FILE` over {args.pages} real pages "
@@ -369,7 +369,7 @@ def _model_version(model: str | None) -> str:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Command-line options."""
-    parser = argparse.ArgumentParser(prog="python -m training.bench_batch", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m training.benchmarks.bench_batch", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("data_dir", type=Path, nargs="?", default=REPO.parent / "shared" / "data")
     parser.add_argument("--pages", type=int, default=400, help="pages for the throughput runs")

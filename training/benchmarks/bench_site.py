@@ -1,7 +1,7 @@
 """Benchmark site memory: the single-page model against site memory, out of fold.
 
-    python -m training.bench_site /work/shared/data             # and update docs/benchmarks.md
-    python -m training.bench_site /work/shared/data --no-docs   # print only
+    python -m training.benchmarks.bench_site /work/shared/data             # and update docs/benchmarks.md
+    python -m training.benchmarks.bench_site /work/shared/data --no-docs   # print only
 
 Site memory (boilerplate/sitememory.py) drops content lines that repeat on
 several pages of one site. It is scored here on the training datasets with
@@ -33,7 +33,6 @@ import argparse
 import datetime
 import gc
 import gzip
-import hashlib
 import pickle
 import platform
 import re
@@ -51,17 +50,18 @@ import numpy as np
 
 from boilerplate.classify import decide
 from boilerplate.document import Document, Line, LineResult
-from boilerplate.features import FEATURE_NAMES, STAGE2_NAMES
+from boilerplate.estimator import FOLDS
+from boilerplate.features import FEATURE_NAMES
 from boilerplate.model import load_model
 from boilerplate.sitememory import SiteCounts, SiteRule, relabel, site_of
-from training.corpus import TRAIN_DATASETS, Featurized, iter_dataset
+from training.benchmarks.docs import replace_section
+from training.corpus import TRAIN_DATASETS, iter_dataset
 from training.corpus import site_of as link_site
-from training.docs import replace_section
-from training.evaluate import KINDS, oof_digest, paired_delta
+from training.evaluate import KINDS, oof_key, paired_delta
+from training.labels import Featurized, code_digest, load_dataset
 from training.metrics import Score, averaged, page_pr
-from training.train import FOLDS, _code_digest, load_dataset
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- bench_site.py:begin -->", "<!-- bench_site.py:end -->"
 DEFAULT_OOF = Path("/tmp/declutter-cache/evaluate-oof.pkl.gz")
@@ -137,19 +137,14 @@ def pick_oof(path: Path, infos: list[DatasetInfo], data_dir: Path) -> tuple[str,
         entries = pickle.load(f)
     views = [SimpleNamespace(dataset=i.name, id=pid, kind=kind)
              for i in infos for pid in i.ids for kind in KINDS]
-    key1 = oof_digest(views, FOLDS, data_dir)
-    model = load_model()
-    key2 = hashlib.sha256(
-        f"{key1}|stage2|{model.metadata.get('sha256')}".encode()).hexdigest()[:16]
-    if key2 in entries:
-        return key2, entries[key2]["proba"], "the entry of the current code and model"
-    two = [k for k, v in entries.items()
-           if getattr(v["models"][0], "n_features_in_", None) == len(STAGE2_NAMES)
-           and len(v["proba"]) == len(views)]
+    key = oof_key(views, FOLDS, 2, load_model(), data_dir)
+    if key in entries:
+        return key, entries[key]["proba"], "the entry of the current code and model"
+    two = [k for k, v in entries.items() if v.get("stages") == 2 and len(v["proba"]) == len(views)]
     if not two:
         raise SystemExit(f"{path} has no two-stage OOF entry for these {len(views)} page views")
     return two[-1], entries[two[-1]]["proba"], (
-        f"the newest two-stage entry; the current code's ({key2}) is not in the cache yet, so "
+        f"the newest two-stage entry; the current code's ({key}) is not in the cache yet, so "
         "the probabilities may come from slightly older code")
 
 
@@ -162,14 +157,17 @@ def load_views(data_dir: Path, name: str, cache_dir: Path,
     current code, the newest cached features of older code whose line counts
     match (the OOF entry was made from such features).
     """
-    current = cache_dir / f"{name}-{'+'.join(KINDS)}-{_code_digest()}.pkl"
+    current = cache_dir / f"{name}-{'+'.join(KINDS)}-{code_digest()}.pkl"
     candidates = [current] + sorted((p for p in cache_dir.glob(f"{name}-{'+'.join(KINDS)}-*.pkl")
                                      if p != current), key=lambda p: -p.stat().st_mtime)
     for path in candidates:
         if not path.is_file():
             continue
-        with open(path, "rb") as f:
-            views = pickle.load(f)
+        try:
+            with open(path, "rb") as f:
+                views = pickle.load(f)
+        except (AttributeError, ImportError):  # older code pickled classes that have moved since
+            continue
         if [len(v.texts) for v in views] == lengths and all(
                 v.X.shape[1] == len(FEATURE_NAMES) for v in views[:1]):
             return views, path.stem.rsplit("-", 1)[1] + ("" if path == current else " (older code)")
@@ -178,7 +176,7 @@ def load_views(data_dir: Path, name: str, cache_dir: Path,
     if [len(v.texts) for v in views] != lengths:
         raise SystemExit(f"{name}: no features whose line counts match the OOF entry; run "
                          f"python -m training.evaluate {data_dir} --oof-cache FILE first")
-    return views, _code_digest()
+    return views, code_digest()
 
 
 def decisions(view: Featurized, proba: np.ndarray, threshold: float) -> tuple[LineResult, ...]:
@@ -307,7 +305,7 @@ def report(subsets: dict[tuple[str, str], Subset], args: argparse.Namespace, set
     shipped = (rule.min_pages, rule.min_share)
     held_best = max(GRID, key=lambda r: (round(table[r][1], 6), -r[0], -r[1]))
     lines = [
-        "## Site memory (`training/bench_site.py`)",
+        "## Site memory (`training/benchmarks/bench_site.py`)",
         "",
         f"{datetime.date.today().isoformat()}. Command: `{setup['command']}`. Model "
         f"`{setup['model']}`, threshold {setup['threshold']}; out-of-fold two-stage "
@@ -360,7 +358,7 @@ def write_docs(section: str, path: Path = DOCS) -> None:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m training.bench_site", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m training.benchmarks.bench_site", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("data_dir", type=Path, help="folder of datasets (/work/shared/data)")
     parser.add_argument("--datasets", nargs="+", default=list(TRAIN_DATASETS), choices=TRAIN_DATASETS)
@@ -377,7 +375,7 @@ def log(message: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    command = "python -m training.bench_site " + shlex.join(sys.argv[1:] if argv is None else argv)
+    command = "python -m training.benchmarks.bench_site " + shlex.join(sys.argv[1:] if argv is None else argv)
     infos = read_datasets(args.data_dir, args.datasets)
     entry, proba, note = pick_oof(args.oof_cache, infos, args.data_dir)
     log(f"OOF entry {entry}: {note}")

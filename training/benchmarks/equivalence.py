@@ -1,9 +1,9 @@
 """The C speed-ups change nothing: every page, with and without them, same output.
 
-    python -m training.equivalence /work/shared/data                 # writes docs/benchmarks.md
-    python -m training.equivalence /work/shared/data --every 10 --no-write
+    python -m training.benchmarks.equivalence /work/shared/data                 # writes docs/benchmarks.md
+    python -m training.benchmarks.equivalence /work/shared/data --every 10 --no-write
     git worktree add /tmp/ref 45823d5 && \
-    python -m training.equivalence /work/shared/data --reference /tmp/ref --no-write
+    python -m training.benchmarks.equivalence /work/shared/data --reference /tmp/ref --no-write
 
 The optional C extensions (``boilerplate.speedups()``) are twins of Python
 code that stays the reference. This runs ``boilerplate.declutter`` on every
@@ -38,7 +38,7 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = REPO / "docs" / "benchmarks.md"
 BEGIN = "<!-- equivalence.py:begin -->"
 END = "<!-- equivalence.py:end -->"
@@ -133,8 +133,6 @@ def compare(fast: dict, pure: dict) -> dict:
 def section(data_dir: Path, every: int, fast: dict, pure: dict, result: dict, seconds: float,
             reference: Path | None = None) -> str:
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    from training.bench import _commit
-
     on = ", ".join(name for name, active in fast["speedups"].items() if active) or "none"
     sample = "every page" if every == 1 else f"every {every}th page"
     lines = [
@@ -142,11 +140,11 @@ def section(data_dir: Path, every: int, fast: dict, pure: dict, result: dict, se
         "## C speed-ups against the pure-Python code" if reference is None
         else f"## This code against an earlier checkout ({reference.name})",
         "",
-        f"Generated on {when} by `python -m training.equivalence {data_dir}"
+        f"Generated on {when} by `python -m training.benchmarks.equivalence {data_dir}"
         f"{'' if every == 1 else f' --every {every}'}"
         f"{'' if reference is None else f' --reference {reference}'}` "
-        f"({seconds / 60:.0f} min; commit {_commit()}"
-        + ("" if reference is None else f"; reference: {_commit_of(reference)}") + ").",
+        f"({seconds / 60:.0f} min; commit {commit_of(REPO)}"
+        + ("" if reference is None else f"; reference: {commit_of(reference)}") + ").",
         "",
         f"`boilerplate.declutter` on {sample} of the data folder ({result['pages']:,} pages), as "
         "HTML and flattened to text (the page's lines joined by newlines), in two processes: "
@@ -178,7 +176,7 @@ def section(data_dir: Path, every: int, fast: dict, pure: dict, result: dict, se
     return "\n".join(lines) + "\n"
 
 
-def _commit_of(checkout: Path) -> str:
+def commit_of(checkout: Path) -> str:
     """The commit of a checkout or worktree, else "unknown" (a plain export has no .git)."""
     try:
         out = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short=12", "HEAD"],
@@ -189,7 +187,7 @@ def _commit_of(checkout: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m training.equivalence",
+    parser = argparse.ArgumentParser(prog="python -m training.benchmarks.equivalence",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("data_dir", type=Path, help="the datasets folder (e.g. /work/shared/data)")
     parser.add_argument("--every", type=int, default=1, help="every k-th page of each dataset [1]")
@@ -219,7 +217,9 @@ def main(argv: list[str] | None = None) -> int:
                    args.reference)
     print(text)
     if not args.no_write:
-        from training.docs import replace_section
+        # Imported here: the child processes run this file as a script, with
+        # another checkout's code on the path.
+        from training.benchmarks.docs import replace_section
 
         if args.reference is None:
             replace_section(args.out, text, BEGIN, END)
