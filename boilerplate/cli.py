@@ -181,7 +181,8 @@ def _stop_signals() -> Iterator[None]:
 
     previous = {}
     for name in STOP_SIGNALS:
-        if hasattr(signal, name):
+        # An ignored signal stays ignored: ``nohup declutter ...`` must outlive its terminal.
+        if hasattr(signal, name) and signal.getsignal(getattr(signal, name)) is not signal.SIG_IGN:
             previous[name] = signal.signal(getattr(signal, name), stop)
     try:
         yield

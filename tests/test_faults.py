@@ -460,6 +460,18 @@ def test_lone_surrogates_from_json_lines_reach_no_output_raw(tmp_path):
 # --------------------------------------------------------------------------- 8. the smaller ones
 
 
+#: The command as a terminal starts it: a CI shell may start its children with
+#: SIGINT or SIGHUP ignored, which Python and declutter then leave ignored.
+DEFAULT_SIGNALS_THEN_CLI = (
+    "import runpy, signal, sys\n"
+    "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+    "signal.signal(signal.SIGHUP, signal.SIG_DFL)\n"
+    "signal.signal(signal.SIGTERM, signal.SIG_DFL)\n"
+    "sys.argv[0] = 'declutter'\n"
+    "runpy.run_module('boilerplate.cli', run_name='__main__')\n"
+)
+
+
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 @pytest.mark.parametrize("name,code", [("SIGTERM", 143), ("SIGHUP", 129), ("SIGINT", 130)])
 def test_a_stop_signal_ends_a_run_like_ctrl_c(tmp_path, name, code):
@@ -470,7 +482,7 @@ def test_a_stop_signal_ends_a_run_like_ctrl_c(tmp_path, name, code):
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     out = tmp_path / "out.jsonl"
-    args = [sys.executable, "-m", "boilerplate.cli", "-j", "2", "-f", "jsonl", "-o", str(out),
+    args = [sys.executable, "-c", DEFAULT_SIGNALS_THEN_CLI, "-j", "2", "-f", "jsonl", "-o", str(out),
             *[str(folder)] * 2000]
     proc = subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True, env={**os.environ, "TMPDIR": str(scratch)})
@@ -483,6 +495,16 @@ def test_a_stop_signal_ends_a_run_like_ctrl_c(tmp_path, name, code):
     said = "interrupted" if name == "SIGINT" else f"stopped by {name}"
     assert stderr.splitlines() == [f"declutter: {said}"]
     assert list(scratch.iterdir()) == []  # multiprocessing's folder and sockets are gone
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_nohup_keeps_sighup_ignored(tmp_path):
+    code = ("import signal, sys; signal.signal(signal.SIGHUP, signal.SIG_IGN)\n"
+            "from boilerplate.cli import _stop_signals\n"
+            "with _stop_signals():\n"
+            "    assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN\n"
+            "    assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL\n")
+    subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, timeout=60)
 
 
 def test_newlines_and_terminal_escapes_in_names_are_escaped_on_stderr(tmp_path):
