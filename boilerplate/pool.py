@@ -224,6 +224,9 @@ class Pool(Generic[Item, Result]):
         self._results: dict[int, Result] = {}
         self._start_failures = 0
         self._starter: threading.Thread | None = None
+        # map's input: items numbered, how many taken, and whether it has ended.
+        self._input: Iterator[tuple[int, Item]] = iter(())
+        self._taken, self._ended = 0, False
         # The workers watch one end (see _exit_with_parent); only this process holds the other.
         self._lifeline, self._lifeline_end = self.context.Pipe(duplex=False)
 
@@ -244,7 +247,7 @@ class Pool(Generic[Item, Result]):
         """True once ``start`` has brought every worker up (or it died: ``map`` replaces it)."""
         if self._starter is None or self._starter.is_alive():
             return False
-        for worker in self.workers:
+        for worker in list(self.workers):  # _receive replaces one that died
             if not worker.up and worker.conn.poll():
                 self._receive(worker)
         return all(w.up or not w.process.is_alive() for w in self.workers)
