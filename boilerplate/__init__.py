@@ -29,17 +29,18 @@ __version__ = "0.1.0"
 
 
 def speedups() -> dict[str, bool]:
-    """Which optional C speed-ups this install runs.
+    """Which optional compiled speed-ups this install runs.
 
-    ``trees`` (the model's trees) and ``walk`` (the HTML walk) are compiled
-    by setup.py where a C compiler is available; False means the
-    pure-Python code runs instead, with the same results, only slower. The
-    environment variable DECLUTTER_PURE_PYTHON=1 (read at import) turns them
-    all off.
+    ``walk`` (the HTML walk, Cython over lxml's public C-API) and ``trees``
+    (the model's trees, Cython) are built by setup.py where a C compiler is
+    available; False means the Python code runs instead, with the same
+    results, only slower. The environment variable DECLUTTER_PURE_PYTHON=1
+    (read at import) turns them all off.
     """
     from . import trees, walk
 
     return {"trees": trees._ctrees is not None, "walk": walk._cwalk is not None}
+
 
 __all__ = [
     "BoilerplateError",

@@ -1,9 +1,11 @@
-"""The optional C speed-ups: which are importable, and the switch that turns them off.
+"""The optional compiled speed-ups: which are importable, and the switch that turns them off.
 
-Each C extension (setup.py) is a twin of Python code that stays the reference
-and the fallback. ``load`` gives the extension module, or None when it is not
-built or when the environment variable DECLUTTER_PURE_PYTHON is set to
-anything non-empty (read once, at import).
+Each compiled extension (setup.py) does what Python code next to it does,
+which stays the specification and the fallback. ``load`` gives the extension
+module, or None when it is not built, when it was built against another
+lxml (Cython's check of lxml's types at import), or when the environment
+variable DECLUTTER_PURE_PYTHON is set to anything non-empty (read once, at
+import).
 """
 
 from __future__ import annotations
@@ -22,5 +24,7 @@ def load(name: str) -> Any:
         return None
     try:
         return importlib.import_module(f"boilerplate.{name}")
-    except ImportError:  # depends on the install
+    # ImportError: not built. ValueError: Cython's "lxml.etree._Element size
+    # changed" when lxml was upgraded to another binary layout after the build.
+    except (ImportError, ValueError):
         return None

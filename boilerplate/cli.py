@@ -60,6 +60,7 @@ _FOLDER_FILES = ", ".join(f"*{s}" for s in INPUT_SUFFIXES)
 
 
 def _version(value: bool) -> None:
+    """--version: the version, the model and the compiled speed-ups that run, then exit."""
     if value:
         from .model import load_model
 

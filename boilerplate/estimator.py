@@ -63,8 +63,8 @@ _PARAMS = ("stages", "folds", "stage1_params", "stage2_params", "refit", "memory
 
 def build_estimator(*, random_state: int = 0, **params: Any) -> Any:
     """One stage's pipeline: gradient-boosted trees on the raw matrix (``params`` override STAGE1_PARAMS)."""
-    from sklearn.ensemble import HistGradientBoostingClassifier  # type: ignore[import-untyped]
-    from sklearn.pipeline import Pipeline  # type: ignore[import-untyped]
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.pipeline import Pipeline
 
     settings = {**STAGE1_PARAMS, **params}
     return Pipeline([("clf", HistGradientBoostingClassifier(random_state=random_state, **settings))])
@@ -104,7 +104,7 @@ def positive_proba(predictor: Any, X: np.ndarray) -> np.ndarray:
 @functools.lru_cache(maxsize=1)
 def _controller() -> Any:
     """threadpoolctl's view of the loaded native thread pools (built once)."""
-    from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
+    from threadpoolctl import ThreadpoolController
 
     return ThreadpoolController()
 
@@ -302,12 +302,12 @@ class TwoStageClassifier:
         """
         args = (self._settings(stage), M, rows.y, rows.weight, rows.fold, self.folds, stage)
         if stage == 1 and self.memory is not None:
-            from joblib import Memory  # type: ignore[import-untyped]
-            from sklearn import __version__  # type: ignore[import-untyped]
+            from joblib import Memory
+            from sklearn import __version__
 
             memory = self.memory if isinstance(self.memory, Memory) else Memory(self.memory, verbose=0)
             cached = memory.cache(_cross_fit, ignore=["verbose"])
-            return cached(*args, sklearn_version=__version__, verbose=self.verbose)  # type: ignore[no-any-return]
+            return cached(*args, sklearn_version=__version__, verbose=self.verbose)
         return _cross_fit(*args, verbose=self.verbose)
 
     def _fit_stage(self, stage: int, M: np.ndarray, rows: _Rows) -> Any:

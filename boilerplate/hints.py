@@ -9,14 +9,8 @@ from __future__ import annotations
 
 import functools
 import re
-from array import array
-from typing import Any
-
-from ._native import load
 
 __all__ = ["HINTS", "HIDDEN", "hints"]
-
-_cwalk: Any = load("_cwalk")  # the C table matcher (hint_bits), while it exists
 
 _HINT_PATTERNS = {
     "nav": r"nav|menu|breadcrumb|masthead|topbar|skip|dropdown",
@@ -52,22 +46,17 @@ _HINT_CACHE_MAX = 100_000
 #: Longer class/id strings are not cached (they are rare and would bloat it).
 _HINT_CACHE_KEY_MAX = 256
 
-def hints(attrs: str) -> int:
-    """Hint bits of one class+id string (cached: the same strings repeat a lot).
 
-    A string not seen before goes through the automaton as a table in C
-    (``_cwalk.hint_bits``) when the extension is built and the string is ASCII;
-    otherwise token by token in Python, with its own cache of tokens (new class
-    strings are mostly known tokens in a new combination).
+def hints(attrs: str) -> int:
+    """Hint bits of one class (or id) string, cached: the same strings repeat a lot.
+
+    A string not seen before is read token by token, with a cache of tokens
+    of its own (new class strings are mostly known tokens in a new combination).
+    The compiled walk reads ``_HINT_CACHE`` itself before it calls this.
     """
     bits = _HINT_CACHE.get(attrs)
     if bits is None:
-        if _cwalk is not None and attrs.isascii():
-            # The same bits from the automaton as a table, in C (no token cache needed).
-            _load_hint_dfa()
-            bits = _cwalk.hint_bits(attrs)
-        else:
-            bits = _token_bits(attrs)
+        bits = _token_bits(attrs)
         if len(attrs) <= _HINT_CACHE_KEY_MAX:
             if len(_HINT_CACHE) > _HINT_CACHE_MAX:
                 _HINT_CACHE.clear()
@@ -76,7 +65,7 @@ def hints(attrs: str) -> int:
 
 
 def _token_bits(attrs: str) -> int:
-    """``_hints`` without its cache of whole strings, token by token in Python."""
+    """``hints`` without its cache of whole strings, token by token."""
     bits = 0
     for token in _TOKEN_SPLIT.split(attrs.lower()):
         if token:
@@ -91,42 +80,13 @@ def _token_bits(attrs: str) -> int:
     return bits
 
 
-#: The symbols of the hint automaton as a table (``_hint_dfa``): the characters
-#: tokens are made of, then the ^ and $ markers. _cwalk.c relies on this order.
-_DFA_SYMBOLS = "abcdefghijklmnopqrstuvwxyz0123456789_-^$"
-
-
-def _hint_dfa() -> tuple[array, array]:
-    """The hint automaton (``_matcher``) with its failure links resolved.
-
-    Returns the transition table (int32, ``len(_DFA_SYMBOLS)`` entries per
-    state, row-major) and the hint bits of each state (uint64).
-    """
-    goto, fail, out, _ = _matcher()
-    width = len(_DFA_SYMBOLS)
-    table = [[0] * width for _ in goto]
-    order = [0]
-    for state in order:  # breadth first: a failure link points to a state seen before
-        order.extend(goto[state].values())
-        for k, ch in enumerate(_DFA_SYMBOLS):
-            nxt = goto[state].get(ch)
-            table[state][k] = nxt if nxt is not None else (table[fail[state]][k] if state else 0)
-    return array("i", [t for row in table for t in row]), array("Q", out)
-
-
-@functools.lru_cache(maxsize=1)
-def _load_hint_dfa() -> None:
-    """Hand the table to the C module, once (on the first class string not cached)."""
-    _cwalk.set_hint_dfa(*_hint_dfa())
-
-
 def _token_hints(token: str) -> int:
     """The bits of the _HINT_PATTERNS that ``re.search`` finds in a token.
 
     One pass of an Aho-Corasick automaton over "^" + token + "$" finds every
     literal of every pattern at once (a pattern's ^ and $ become these
     markers, which tokens never hold): four times faster than a search per
-    pattern, which mattered on every page of a new site. tests/test_speed_equivalence.py
+    pattern, which mattered on every page of a new site. tests/test_hints.py
     checks that both agree.
     """
     matcher = _matcher()

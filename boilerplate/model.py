@@ -146,8 +146,8 @@ def save_model(estimator: dict[str, Any], path: Path, metadata: dict[str, Any]) 
     skipped (and any old NAME.npz removed) for an estimator they cannot
     represent, which then loads from the joblib.
     """
-    import joblib  # type: ignore[import-untyped]
-    import sklearn  # type: ignore[import-untyped]
+    import joblib
+    import sklearn
 
     path.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(estimator, path, compress=3)
@@ -325,7 +325,7 @@ def _load_trees(path: Path, trees: Path, meta: dict[str, Any]) -> dict[str, Any]
 def _load_estimator(path: Path, meta: dict[str, Any]) -> dict[str, Any]:
     """Unpickle the joblib file (imports scikit-learn) and check what it holds."""
     hint = f"retrain with `{RETRAIN_COMMAND}`"
-    import sklearn  # type: ignore[import-untyped]
+    import sklearn
 
     saved = str(meta.get("sklearn_version", ""))
     if saved.split(".")[:2] != sklearn.__version__.split(".")[:2]:
@@ -333,7 +333,7 @@ def _load_estimator(path: Path, meta: dict[str, Any]) -> dict[str, Any]:
             f"model {path.name} was saved with scikit-learn {saved}, installed is "
             f"{sklearn.__version__}; install scikit-learn=={saved} or {hint}"
         )
-    import joblib  # type: ignore[import-untyped]
+    import joblib
 
     try:
         estimator = joblib.load(path)

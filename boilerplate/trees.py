@@ -33,9 +33,10 @@ import numpy as np
 
 from ._native import load
 
-#: The optional C version of ``Forest.raw`` (built by setup.py where a C
-#: compiler is available; same results, see tests/test_ctrees.py). None means
-#: numpy: when it is not built, or when DECLUTTER_PURE_PYTHON is set.
+#: The optional compiled ``Forest.raw`` (boilerplate/_ctrees.pyx, built by
+#: setup.py where a C compiler is available; the same results bit for bit, see
+#: tests/test_trees.py). None means numpy: when it is not built, or when
+#: DECLUTTER_PURE_PYTHON is set.
 _ctrees: Any = load("_ctrees")
 
 __all__ = ["FORMAT", "Forest", "export", "read_forests", "write_forests"]
@@ -74,27 +75,22 @@ def _float32_at_most(threshold: np.ndarray) -> np.ndarray:
     return t32
 
 
+#: The largest x whose exp is a finite double (math.exp raises OverflowError above).
+_EXP_MAX = 709.782712893384
+
+
 def _expit(raw: np.ndarray) -> np.ndarray:
-    """1 / (1 + exp(-raw)) with the C library's exp, as SciPy's expit computes it."""
-    if _ctrees is not None:
-        out = np.empty_like(raw, dtype=np.float64)
-        _ctrees.expit(np.ascontiguousarray(raw, dtype=np.float64), out)
-        return out
-    return _expit_python(raw)
-
-
-def _expit_python(raw: np.ndarray) -> np.ndarray:
-    """``_expit`` in Python (math.exp is the C library's exp): the reference."""
+    """1 / (1 + exp(-raw)) with the C library's exp (math.exp), as SciPy's expit computes it."""
     exp = math.exp
     inf = math.inf
-    e = np.array([exp(v) if v < 709.0 else inf for v in (-raw).tolist()], dtype=np.float64)
+    e = np.array([exp(v) if v <= _EXP_MAX else inf for v in (-raw).tolist()], dtype=np.float64)
     return 1.0 / (1.0 + e)
 
 
 class Forest:
     """One fitted binary HistGradientBoostingClassifier as flat numpy arrays."""
 
-    __slots__ = (*_ARRAYS, "baseline", "n_features", "_threshold32", "_go_right_if_nan", "_depth")
+    __slots__ = (*_ARRAYS, "baseline", "n_features", "_threshold32", "_go_right_if_nan")
 
     def __init__(self, *, feature: np.ndarray, threshold: np.ndarray, missing_left: np.ndarray,
                  child: np.ndarray, is_leaf: np.ndarray, value: np.ndarray, roots: np.ndarray,
@@ -106,7 +102,9 @@ class Forest:
             if arr.ndim != 1 or arr.dtype != np.dtype(dtype):
                 raise ValueError(f"array {name!r} must be 1-d {np.dtype(dtype).name}, "
                                  f"not {arr.ndim}-d {arr.dtype.name}")
-            arrays[name] = np.ascontiguousarray(arr)
+            # A copy of our own, read-only once checked: the compiled
+            # traversal relies on the checks of _check holding for good.
+            arrays[name] = np.array(arr, order="C", copy=True)
         n = arrays["feature"].size
         if any(arrays[name].size != n for name in _ARRAYS if name != "roots"):
             raise ValueError("node arrays of different lengths")
@@ -122,7 +120,8 @@ class Forest:
         self._check()
         self._threshold32 = _float32_at_most(self.threshold)
         self._go_right_if_nan = ~self.missing_left & ~self.is_leaf
-        self._depth = self._tree_depths()
+        for name in (*_ARRAYS, "_threshold32", "_go_right_if_nan"):
+            getattr(self, name).flags.writeable = False
 
     def _check(self) -> None:
         """Refuse arrays that would index out of bounds or never reach a leaf."""
@@ -148,18 +147,6 @@ class Forest:
         if (self.is_leaf & (self.threshold != np.inf)).any():
             raise ValueError("leaf threshold must be +inf")
 
-    def _tree_depths(self) -> np.ndarray:
-        """The most splits on any path from each tree's root (int32, one per tree)."""
-        depth = np.zeros(self.n_trees, dtype=np.int32)
-        frontier, tree = self.roots, np.arange(self.n_trees)
-        while frontier.size:  # one level of every tree per step
-            split = ~self.is_leaf[frontier]
-            frontier, tree = frontier[split], tree[split]
-            depth[np.unique(tree)] += 1
-            left = self.child[frontier]
-            frontier, tree = np.concatenate([left, left + 1]), np.concatenate([tree, tree])
-        return depth
-
     @property
     def n_trees(self) -> int:
         return int(self.roots.size)
@@ -178,13 +165,15 @@ class Forest:
         n = X.shape[0]
         raw = np.empty(n, dtype=np.float64)
         if _ctrees is not None:
-            _ctrees.raw(X, self.feature, thresholds, self.child, self.is_leaf,
-                        self._go_right_if_nan, self.value, self.roots, self._depth, self.baseline, raw)
+            # numpy's bool is one byte of 0 or 1: uint8 to Cython's typed memoryviews.
+            _ctrees.raw(X, self.feature, thresholds, self.child, self.is_leaf.view(np.uint8),
+                        self._go_right_if_nan.view(np.uint8), self.value, self.roots,
+                        self.baseline, raw)
             return raw
         return self._raw_numpy(X, thresholds, raw)
 
     def _raw_numpy(self, X: np.ndarray, thresholds: np.ndarray, raw: np.ndarray) -> np.ndarray:
-        """``raw`` in numpy: the reference for the C version, and its fallback."""
+        """``raw`` in numpy: the fallback of the compiled traversal, the same numbers."""
         n = X.shape[0]
         has_nan = bool(np.isnan(X).any())
         step = max(1, _CHUNK_ENTRIES // self.n_trees)

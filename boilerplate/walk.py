@@ -11,11 +11,12 @@ from ._native import load
 from .decode import SNIFF_BYTES
 from .document import Line
 from .errors import InputError
-from .hints import _HINT_CACHE, HIDDEN, hints
+from .hints import HIDDEN, hints
 
-#: The optional C version of ``_walk`` (boilerplate/_cwalk.c, built by setup.py
-#: where a C compiler is available; same Lines, see tests/test_cwalk.py). None
-#: means ``_walk``: when it is not built, or when DECLUTTER_PURE_PYTHON is set.
+#: The optional compiled ``_walk`` (boilerplate/_cwalk.pyx, built by setup.py
+#: where a C compiler is available; the same Lines, see tests/test_walk.py).
+#: None means ``_walk``: when it is not built, or when DECLUTTER_PURE_PYTHON is
+#: set. It reads the tables below from this module at every call.
 _cwalk: Any = load("_cwalk")
 
 __all__ = ["ANCESTOR_LEVELS", "PATH_LEVELS", "SEM", "clean", "page_title", "parse", "walk"]
@@ -53,9 +54,6 @@ _TAG_SEM = {
     "dd": SEM["dl"], "dt": SEM["dl"],
 }
 
-# Class/id hint categories: a token of an element's class or id that matches
-# the pattern sets the bit. Names follow the cues the field uses (boilerpipe,
-
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _WS = re.compile(r"[\s\u00a0\u200b\u200c\u200d\u2060\ufeff]+")
 _TITLE_OPEN = re.compile(r"<title\b[^>]*>", re.I)
@@ -63,8 +61,11 @@ _TITLE_CLOSE = re.compile(r"</title\s*>", re.I)
 _DOC_END = re.compile(r"</(?:html|body)\s*>", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-#: Characters that _clean's two regexes treat otherwise than str.split() does.
-_UNUSUAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200c\u200d\u2060\ufeff]")
+#: The characters that _clean's two regexes treat otherwise than str.split()
+#: does (the compiled walk reads them from here too).
+_UNUSUAL_CHARS = "".join(map(chr, [*range(0x09), 0x0b, 0x0c, *range(0x0e, 0x20), 0x7f, 0x200b,
+                                   0x200c, 0x200d, 0x2060, 0xfeff]))
+_UNUSUAL = re.compile(f"[{re.escape(_UNUSUAL_CHARS)}]")
 
 
 def clean(text: str) -> str:
@@ -74,7 +75,6 @@ def clean(text: str) -> str:
         # below do (\s is exactly str.isspace), at a fraction of the cost.
         return " ".join(text.split())
     return _WS.sub(" ", _CONTROL.sub("", text)).strip()
-
 
 
 def parse(html: str) -> etree._Element | None:
@@ -118,7 +118,6 @@ def page_title(root: etree._Element) -> str | None:
     return None
 
 
-
 #: Tag paths keep the innermost levels only: enough to tell repeated sibling
 #: structures apart, and bounded on pages nested thousands of levels deep.
 PATH_LEVELS = 8
@@ -129,154 +128,64 @@ ANCESTOR_LEVELS = 4
 
 _SEM_A_ONLY = SEM["a_only"]
 _NO_ANCESTORS: tuple[int, ...] = ()
+#: An open element while walking: (tag, block, hints, own_hints, sem, path, uid, depth).
+Frame = tuple[str, bool, int, int, int, str, int, int]
 
 
 def walk(root: etree._Element) -> list[Line]:
-    """``_walk(root)``, by the C walker when it is built and takes the tree.
-
-    The C walker returns None on anything it does not handle (see the top of
-    _cwalk.c); ``_walk`` then does the work. The tables and constants are
-    passed at every call so that this module stays their one source.
-    """
-    if _cwalk is not None:
-        lines = _cwalk.walk(
-            root, Line, hints, _HINT_CACHE, _HIDDEN_STYLE.search, clean, _INVISIBLE,
-            _BLOCK, _TAG_SEM, HIDDEN, _SEM_A_ONLY, PATH_LEVELS, ANCESTOR_LEVELS)
-        if lines is not None:
-            return lines
-    return _walk(root)
-
-
-def _walk(root: etree._Element) -> list[Line]:
-    """One pass over the tree that emits a Line per run of visible text.
+    """One Line per run of visible text under root, by the compiled walk when it is built.
 
     A block element (``_BLOCK``), ``<br>`` and ``<hr>`` end the current line;
     a line belongs to the innermost open block. Invisible elements
     (``_INVISIBLE``, ``hidden``, ``aria-hidden``, ``display: none``, hidden
     classes) are skipped with their content, not their tail.
-
-    Written as one loop over local variables: it runs once per element of
-    every page, and method calls and attribute lookups were most of its cost.
-    Open elements are tuples (tag, block, hints, own_hints, sem, path, uid,
-    depth).
     """
-    lines: list[Line] = []
-    buf: list[str] = []
-    link_chars = 0
-    in_link = 0
-    stack: list[tuple] = []
-    blocks: list[tuple] = []
-    block_uids: list[int] = []  # the uid of each open block, for Line.ancestors
-    uid = 0
+    if _cwalk is not None:
+        return _cwalk.walk(root)
+    return _walk(root)
+
+
+# An open element is a tuple, read by index in the loop below (named fields
+# cost a lookup each, and the walk runs once per element of every page):
+# (tag, block, hints, own_hints, sem, path, uid, depth).
+
+
+def _walk(root: etree._Element) -> list[Line]:
+    """``walk`` in Python: the specification of the compiled walk, and its fallback."""
+    state = _Walk()
+    buf, stack, blocks, block_uids = state.buf, state.stack, state.blocks, state.block_uids
+    in_link = uid = 0  # open <a> elements; elements opened so far
     skipped = False  # the last start event skipped its element's subtree
-    invisible, block_tags, tag_sem = _INVISIBLE, _BLOCK, _TAG_SEM
-    hints_of, hidden_class, hidden_style = hints, HIDDEN, _HIDDEN_STYLE.search
-    path_levels = PATH_LEVELS
-
-    def flush() -> None:
-        """Emit the buffered text as a Line owned by the innermost block."""
-        nonlocal buf, link_chars
-        text = "".join(buf)
-        links = link_chars
-        buf = []
-        link_chars = 0
-        # Most flushes hold only the whitespace between tags: isspace() is
-        # true exactly when _clean would return "" through its \s rule.
-        if text.isspace():
-            return
-        text = clean(text)
-        if not text:
-            return
-        owner = blocks[-1] if blocks else (stack[-1] if stack else None)
-        if owner is None:
-            lines.append(Line(text=text, index=len(lines)))
-            return
-        sem = owner[4]
-        if links >= (len(text) - text.count(" ")) * 0.9:
-            sem |= _SEM_A_ONLY
-        if len(block_uids) > 1:
-            ancestors = tuple(block_uids[-1 - ANCESTOR_LEVELS:-1][::-1])
-        else:
-            ancestors = _NO_ANCESTORS
-        lines.append(Line(
-            text=text, index=len(lines), tag=owner[0], path=owner[5], depth=owner[7],
-            hints=owner[2], own_hints=owner[3], sem=sem, link_chars=min(links, len(text)),
-            ancestors=ancestors,
-        ))
-
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, el in walker:
         tag = el.tag
         if event == "end":
-            if tag.__class__ is str:
+            if tag.__class__ is str:  # not a comment, processing instruction or entity
                 if skipped:
                     skipped = False
-                else:
-                    frame = stack.pop()
-                    if frame[0] == "a":
-                        in_link -= 1
-                    if frame[1]:
-                        if buf:
-                            flush()
-                        blocks.pop()
-                        block_uids.pop()
+                elif state.close():
+                    in_link -= 1
             tail = el.tail
             if tail:
                 buf.append(tail)
                 if in_link:
-                    link_chars += len(tail.strip())
+                    state.link_chars += len(tail.strip())
             continue
-        if tag.__class__ is not str:  # a comment or processing instruction
+        if tag.__class__ is not str:
             continue
         tag = tag.lower()
-        attrib = el.attrib
-        if tag in invisible:
+        opened = _opened(tag, el.attrib)
+        if opened is None:
             walker.skip_subtree()
             skipped = True
             continue
-        if attrib:
-            cls = attrib.get("class")
-            if "hidden" in attrib or attrib.get("aria-hidden") == "true":
-                walker.skip_subtree()
-                skipped = True
-                continue
-            style = attrib.get("style")
-            if style and hidden_style(style):
-                walker.skip_subtree()
-                skipped = True
-                continue
-            # The hints of "class id" are those of the class or of the id:
-            # the space between them separates tokens.
-            own = hints_of(cls) if cls else 0
-            if own & hidden_class:
-                walker.skip_subtree()
-                skipped = True
-                continue
-            ident = attrib.get("id")
-            if ident:
-                own |= hints_of(ident)
-        else:
-            cls = None
-            own = 0
-        block = tag in block_tags
+        block = tag in _BLOCK
         if (block or tag == "br" or tag == "hr") and buf:
-            flush()
+            state.flush()
         if tag == "a":
             in_link += 1
         uid += 1
-        label = tag
-        if cls:
-            first = cls.split(None, 1)
-            if first:
-                label = f"{tag}.{first[0][:24]}"
-        if stack:
-            up = stack[-1]
-            path = f"{up[5]}>{label}"
-            if path.count(">") >= path_levels:
-                path = path.split(">", 1)[1]
-            frame = (tag, block, up[2] | own, own, up[4] | tag_sem.get(tag, 0), path, uid, up[7] + 1)
-        else:
-            frame = (tag, block, own, own, tag_sem.get(tag, 0), label, uid, 0)
+        frame = _frame(tag, block, opened, stack[-1] if stack else None, uid)
         stack.append(frame)
         if block:
             blocks.append(frame)
@@ -285,7 +194,103 @@ def _walk(root: etree._Element) -> list[Line]:
         if text:
             buf.append(text)
             if in_link:
-                link_chars += len(text.strip())
+                state.link_chars += len(text.strip())
     if buf:
-        flush()
-    return lines
+        state.flush()
+    return state.lines
+
+
+_NO_ATTRIBUTES = (None, 0)
+
+
+def _opened(tag: str, attrib: Any) -> tuple[str | None, int] | None:
+    """(class, own hint bits) of an element that opens, None for one that is invisible."""
+    if tag in _INVISIBLE:
+        return None
+    if not attrib:
+        return _NO_ATTRIBUTES
+    if "hidden" in attrib or attrib.get("aria-hidden") == "true":
+        return None
+    style = attrib.get("style")
+    if style and _HIDDEN_STYLE.search(style):
+        return None
+    # The hints of "class id" are those of the class or of the id: the space
+    # between them separates tokens.
+    cls = attrib.get("class")
+    own = hints(cls) if cls else 0
+    if own & HIDDEN:
+        return None
+    ident = attrib.get("id")
+    if ident:
+        own |= hints(ident)
+    return cls, own
+
+
+def _frame(tag: str, block: bool, opened: tuple[str | None, int], up: Frame | None,
+           uid: int) -> Frame:
+    """The open-element tuple of an element, inside ``up`` (None at the root of the walk)."""
+    cls, own = opened
+    label = tag
+    if cls:
+        first = cls.split(None, 1)
+        if first:
+            label = f"{tag}.{first[0][:24]}"
+    if up is None:
+        return (tag, block, own, own, _TAG_SEM.get(tag, 0), label, uid, 0)
+    path = f"{up[5]}>{label}"
+    if path.count(">") >= PATH_LEVELS:
+        path = path.split(">", 1)[1]
+    return (tag, block, up[2] | own, own, up[4] | _TAG_SEM.get(tag, 0), path, uid, up[7] + 1)
+
+
+class _Walk:
+    """What ``_walk`` builds: the Lines, the text of the line being built, the open elements."""
+
+    __slots__ = ("block_uids", "blocks", "buf", "lines", "link_chars", "stack")
+
+    def __init__(self) -> None:
+        self.lines: list[Line] = []
+        self.buf: list[str] = []  # pieces of text (.text and .tail values)
+        self.link_chars = 0  # non-space characters of the pieces inside links
+        self.stack: list[Frame] = []  # the open elements
+        self.blocks: list[Frame] = []  # the open block elements
+        self.block_uids: list[int] = []  # their uids, for Line.ancestors
+
+    def close(self) -> bool:
+        """Close the innermost open element; True when it is a link."""
+        frame = self.stack.pop()
+        if frame[1]:
+            if self.buf:
+                self.flush()
+            self.blocks.pop()
+            self.block_uids.pop()
+        return frame[0] == "a"
+
+    def flush(self) -> None:
+        """Emit the buffered text as a Line owned by the innermost block (or open element)."""
+        text = "".join(self.buf)
+        links = self.link_chars
+        self.buf.clear()
+        self.link_chars = 0
+        # Most flushes hold only the whitespace between tags: isspace() is
+        # true exactly when clean would return "" through its \s rule.
+        if text.isspace():
+            return
+        text = clean(text)
+        if not text:
+            return
+        lines, blocks, stack = self.lines, self.blocks, self.stack
+        owner = blocks[-1] if blocks else (stack[-1] if stack else None)
+        if owner is None:
+            lines.append(Line(text=text, index=len(lines)))
+            return
+        sem = owner[4]
+        if links >= (len(text) - text.count(" ")) * 0.9:
+            sem |= _SEM_A_ONLY
+        uids = self.block_uids
+        ancestors = tuple(uids[-1 - ANCESTOR_LEVELS:-1][::-1]) if len(uids) > 1 else _NO_ANCESTORS
+        lines.append(Line(
+            text=text, index=len(lines), tag=owner[0], path=owner[5], depth=owner[7],
+            hints=owner[2], own_hints=owner[3], sem=sem, link_chars=min(links, len(text)),
+            ancestors=ancestors,
+        ))

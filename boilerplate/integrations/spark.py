@@ -45,7 +45,7 @@ def article_udf(*, engine: str = "model", threshold: float | None = None) -> Any
     from pyspark.sql.functions import pandas_udf
 
     # Spark reads the iterator-of-Series type hints to pick the UDF kind.
-    @pandas_udf("string")  # type: ignore[misc]
+    @pandas_udf("string")  # type: ignore[untyped-decorator]
     def article(batches: Iterator[pd.Series]) -> Iterator[pd.Series]:
         yield from _extract_series(batches, engine, threshold)
 

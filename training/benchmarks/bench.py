@@ -780,9 +780,9 @@ def stage_section(r: Report) -> list[str]:
         "Extraction* is `engines.run_model` (given the probabilities) minus line_groups, "
         "featurize and decide: the LineResult tuple and the result fields. The *of which* rows "
         "call the two stages' predictors directly (trees exported from the scikit-learn "
-        "model as arrays, see `boilerplate/trees.py`, walked in C by `boilerplate/_ctrees.c` "
+        "model as arrays, see `boilerplate/trees.py`, walked in C by `boilerplate/_ctrees.pyx` "
         "when it is built), as `Model.content_proba` does; *segment.from_html* walks the "
-        "tree in C (`boilerplate/_cwalk.c`) when that is built (see the C speed-ups line above).",
+        "tree in C (`boilerplate/_cwalk.pyx`) when that is built (see the C speed-ups line above).",
         table(["stage", "median ms", "p95 ms", "mean ms", "share"], rows),
     ]
 
