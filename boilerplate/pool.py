@@ -97,7 +97,7 @@ def context() -> BaseContext:
 
 def _init_worker(warm: Callable[[], None] | None, lifeline: Connection) -> None:
     """Run on one thread, end with the parent, leave Ctrl-C to it, then ``warm`` (load the model)."""
-    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+    from threadpoolctl import threadpool_limits
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, args=(lifeline,), daemon=True).start()

@@ -53,14 +53,16 @@ import os
 import sys
 import tempfile
 import traceback
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 # One OpenMP thread for the model: fuzzing runs one small input after another,
 # and scikit-learn's threads only add start-up cost to each (and spin badly
 # when the machine is busy). Set before scikit-learn is imported.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import atheris  # noqa: E402
+import atheris
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
@@ -71,8 +73,9 @@ with atheris.instrument_imports(include=["boilerplate"]):
     from boilerplate import BoilerplateError, Extraction, declutter
     from boilerplate.decode import DEFAULT_MAX_BYTES
     from boilerplate.readers import Page, read_inputs
+    from boilerplate.sniff import Kind
 
-KINDS = ("auto", "html", "text")
+KINDS: tuple[Kind, ...] = ("auto", "html", "text")
 TARGETS = ("page", "warc", "jsonl")
 TARGET = "page"
 MODEL: str | None = None
@@ -304,7 +307,7 @@ def main() -> None:
     atheris.Fuzz()
 
 
-def _flag(args: list[str], name: str, cast=int):
+def _flag(args: list[str], name: str, cast: Callable[[str], Any] = int) -> Any:
     """The value of a libFuzzer flag ``-name=value`` among ``args``, or None."""
     for arg in args:
         if arg.startswith(name + "="):
