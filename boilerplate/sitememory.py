@@ -34,6 +34,7 @@ temporary file between its two passes.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import pickle
@@ -256,7 +257,7 @@ def remember_sites(records: Iterable[PageRecord], rule: SiteRule = SiteRule(), *
         lines: keep the lines in the records that come out.
     """
     counts = SiteCounts()
-    with tempfile.TemporaryFile(prefix="declutter-sites-") as spool:
+    with _spool_errors(), tempfile.TemporaryFile(prefix="declutter-sites-") as spool:
         held = 0
         for record in records:
             if record.lines is not None:
@@ -266,6 +267,15 @@ def remember_sites(records: Iterable[PageRecord], rule: SiteRule = SiteRule(), *
         spool.seek(0)
         for _ in range(held):
             yield _remembered(pickle.load(spool), counts, rule, lines)
+
+
+@contextlib.contextmanager
+def _spool_errors() -> Iterator[None]:
+    """An OSError of the temporary file (a full disk) says that it came from there."""
+    try:
+        yield
+    except OSError as exc:
+        raise OSError(exc.errno, f"site memory's temporary file: {exc.strerror or exc}") from exc
 
 
 def _remembered(record: PageRecord, counts: SiteCounts, rule: SiteRule, lines: bool) -> PageRecord:

@@ -1,13 +1,19 @@
 #!/usr/bin/env python3
-"""Atheris fuzz target for ``boilerplate.declutter`` (issue 5). Not run in CI.
+"""Atheris fuzz targets for ``boilerplate.declutter`` (issue 5) and batch inputs (issue 15). Not run in CI.
 
-Each input is split by atheris' FuzzedDataProvider into a few option bytes
+``--target page`` (the default) fuzzes ``declutter``. Each input is split by atheris' FuzzedDataProvider into a few option bytes
 (kind auto/html/text, str or bytes, a small or the default max_bytes) and the
 page itself. The only allowed outcomes are an Extraction or an exception from
 the BoilerplateError tree: anything else (TypeError, ValueError, UnicodeError,
 RecursionError, MemoryError, ...) is a finding, and libFuzzer writes the input
 that caused it to ``crash-<sha1>`` under the artifact folder. Inputs that run
 longer than ``-timeout`` seconds are reported as hangs.
+
+``--target warc`` and ``--target jsonl`` write each input to a file named
+``*.warc`` (gzipped or not: the bytes decide) or ``*.jsonl`` and read it with
+``read_inputs``, sometimes with a small ``max_bytes``. Reading must never
+raise, and every Page must hold data (within ``max_bytes``) or a one-line
+error, never both or neither.
 
 Usage (see scripts/README.md):
 
@@ -20,8 +26,10 @@ input), and ends with a summary line: time, rounds, inputs run, new findings.
 
 Options of this script (given before the libFuzzer flags):
 
+    --target NAME   page (default), warc or jsonl
     --model PATH    a model file to use instead of the shipped one
-    --corpus DIR    the corpus folder (default: $TMPDIR/declutter-fuzz/corpus),
+    --corpus DIR    the corpus folder (default: $TMPDIR/declutter-fuzz/corpus,
+                    declutter-fuzz-warc/corpus, declutter-fuzz-jsonl/corpus),
                     seeded with the fixture pages and a few odd inputs
     --no-seed       do not add the seed inputs to the corpus
     --keep-going    do not stop at the first finding: save one input per distinct
@@ -40,18 +48,21 @@ import argparse
 import codecs
 import gzip
 import hashlib
+import json
 import os
 import sys
 import tempfile
 import traceback
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 # One OpenMP thread for the model: fuzzing runs one small input after another,
 # and scikit-learn's threads only add start-up cost to each (and spin badly
 # when the machine is busy). Set before scikit-learn is imported.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import atheris  # noqa: E402
+import atheris
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
@@ -61,9 +72,15 @@ with atheris.instrument_imports(include=["boilerplate"]):
     import boilerplate
     from boilerplate import BoilerplateError, Extraction, declutter
     from boilerplate.decode import DEFAULT_MAX_BYTES
+    from boilerplate.readers import Page, read_inputs
+    from boilerplate.sniff import Kind
 
-KINDS = ("auto", "html", "text")
+KINDS: tuple[Kind, ...] = ("auto", "html", "text")
+TARGETS = ("page", "warc", "jsonl")
+TARGET = "page"
 MODEL: str | None = None
+#: The file each warc or jsonl input is written to (in a RAM-backed folder when there is one).
+_SCRATCH = Path("/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir())
 #: With --keep-going: where findings go, and the signatures seen so far.
 KEEP_GOING_DIR: Path | None = None
 _SEEN: set[str] = set()
@@ -71,11 +88,12 @@ _SEEN: set[str] = set()
 
 def test_one_input(data: bytes) -> None:
     """The fuzz target (stops at the first finding unless --keep-going)."""
+    check = check_one_input if TARGET == "page" else check_one_file
     if KEEP_GOING_DIR is None:
-        check_one_input(data)
+        check(data)
         return
     try:
-        check_one_input(data)
+        check(data)
     except Exception as exc:  # a finding: record it once per signature, go on
         _record(data, exc)
 
@@ -124,6 +142,40 @@ def check_one_input(data: bytes) -> None:
         raise AssertionError("an empty result without a warning")
 
 
+def check_one_file(data: bytes) -> None:
+    """read_inputs over a WARC or JSON Lines file: no exception, each Page whole.
+
+    (No page at all is fine: a WARC without HTML responses, a blank JSON Lines file.)
+    """
+    small_limit = data[-1:] == b"\x00"  # libFuzzer soon learns to end inputs with it
+    max_bytes = 64 + data[-2] if small_limit and len(data) > 1 else DEFAULT_MAX_BYTES
+    path = _SCRATCH / f"declutter-fuzz-{os.getpid()}.{TARGET}"
+    path.write_bytes(data)
+    try:
+        pages = list(read_inputs([str(path)], max_bytes=max_bytes, on_note=_check_note))
+    finally:
+        path.unlink()
+    for page in pages:
+        _check_page(page, max_bytes)
+
+
+def _check_page(page: Page, max_bytes: int) -> None:
+    """A Page holds data or an error, the error on one line, the data within max_bytes."""
+    if (page.data is None) == (page.error is None):
+        raise AssertionError(f"a Page with data and error both or neither: {page!r:.200}")
+    if page.error is not None and ("\n" in page.error or not page.error.strip()):
+        raise AssertionError(f"an error that is not one line: {page.error!r:.200}")
+    if isinstance(page.data, bytes) and len(page.data) > max_bytes:
+        raise AssertionError(f"{len(page.data)} bytes of data over max_bytes {max_bytes}")
+    for text in (page.source, page.url or "", page.site or ""):
+        text.encode("utf-8")  # no lone surrogate reaches an output (data: declutter replaces them)
+
+
+def _check_note(source: str, message: str) -> None:
+    if "\n" in message:
+        raise AssertionError(f"a note that is not one line: {message!r}")
+
+
 _AUTO_BYTES = b"\x01\x01\x00"
 
 
@@ -160,6 +212,47 @@ def _seeds() -> dict[str, bytes]:
     return seeds
 
 
+def _file_seeds() -> dict[str, bytes]:
+    """Seed files for the warc and jsonl targets."""
+    if TARGET == "jsonl":
+        page = (REPO / "fixtures" / "pages" / "wire_service.html").read_text("utf-8")[:3000]
+        rows = [{"html": page, "url": "https://a.example/1"}, {"text": "Line one.\nLine two."},
+                {"html": "<p>x</p>", "site": "s", "url": "https://b.example/\ud800"}]
+        plain = "\n".join(json.dumps(row) for row in rows) + "\n{bad\n[1]\n\n"
+        return {"jsonl": plain.encode(), "jsonl-gz": gzip.compress(plain.encode()),
+                "deep": b"[" * 2000 + b"]" * 2000 + b"\n"}
+    return {name: _warc(gz, chunked) for name, gz, chunked in
+            (("warc", False, False), ("warc-gz", True, False), ("warc-chunked", False, True),
+             ("warc-gz-chunked", True, True))}
+
+
+def _warc(gz: bool, chunked: bool) -> bytes:
+    """A small WARC: warcinfo, an HTML response (gzip-encoded, maybe chunked), a request, a PNG."""
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=gz)
+    writer.write_record(writer.create_warcinfo_record("seed.warc", {"software": "fuzz"}))
+    body = gzip.compress(b"<html><body><p>A page of text, long enough to read.</p></body></html>")
+    if chunked:
+        body = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+    headers = [("Content-Type", "text/html"), ("Content-Encoding", "gzip")]
+    headers += [("Transfer-Encoding", "chunked")] if chunked else []
+    for content_type, payload in (("text/html", body), ("image/png", b"\x89PNG\r\n")):
+        http = StatusAndHeaders("200 OK", headers if content_type == "text/html" else
+                                [("Content-Type", content_type)], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record("https://a.example/", "response",
+                                                      payload=io.BytesIO(payload),
+                                                      http_headers=http))
+    request = StatusAndHeaders("GET / HTTP/1.1", [("Host", "a.example")], is_http_request=True)
+    writer.write_record(writer.create_warc_record("https://a.example/", "request",
+                                                  http_headers=request))
+    return out.getvalue()
+
+
 #: Set in the fuzzing processes that a time-bounded run starts (see _supervise).
 _CHILD_ENV = "DECLUTTER_FUZZ_ROUND"
 #: Length of one round of a time-bounded run: atheris' instrumentation grows
@@ -169,16 +262,20 @@ ROUND_SECONDS = 60
 
 
 def main() -> None:
-    global MODEL, KEEP_GOING_DIR
+    global MODEL, KEEP_GOING_DIR, TARGET
     parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--target", choices=TARGETS, default="page")
     parser.add_argument("--model")
-    parser.add_argument("--corpus", type=Path,
-                        default=Path(tempfile.gettempdir()) / "declutter-fuzz" / "corpus")
+    parser.add_argument("--corpus", type=Path)
     parser.add_argument("--no-seed", action="store_true")
     parser.add_argument("--keep-going", action="store_true")
     ours, libfuzzer_args = parser.parse_known_args(sys.argv[1:])
-    MODEL = ours.model
-    boilerplate.load_model(MODEL)  # fail now, not on the first input, if it is missing
+    MODEL, TARGET = ours.model, ours.target
+    if ours.corpus is None:
+        folder = "declutter-fuzz" + ("" if TARGET == "page" else f"-{TARGET}")
+        ours.corpus = Path(tempfile.gettempdir()) / folder / "corpus"
+    if TARGET == "page":
+        boilerplate.load_model(MODEL)  # fail now, not on the first input, if it is missing
 
     ours.corpus.mkdir(parents=True, exist_ok=True)
     artifacts = ours.corpus.parent
@@ -187,7 +284,7 @@ def main() -> None:
     replaying = any(not a.startswith("-") for a in libfuzzer_args)
     total = _flag(libfuzzer_args, "-max_total_time")
     if not replaying and not ours.no_seed and os.environ.get(_CHILD_ENV) is None:
-        for name, data in _seeds().items():
+        for name, data in (_seeds() if TARGET == "page" else _file_seeds()).items():
             path = ours.corpus / f"seed-{name}-{hashlib.sha1(data).hexdigest()[:8]}"
             if not path.exists():
                 path.write_bytes(data)
@@ -210,7 +307,7 @@ def main() -> None:
     atheris.Fuzz()
 
 
-def _flag(args: list[str], name: str, cast=int):
+def _flag(args: list[str], name: str, cast: Callable[[str], Any] = int) -> Any:
     """The value of a libFuzzer flag ``-name=value`` among ``args``, or None."""
     for arg in args:
         if arg.startswith(name + "="):

@@ -180,7 +180,8 @@ def test_truncated_warc_keeps_the_records_before_the_damage(tmp_path):
     assert (last.source, last.data, last.error) == (f"{path}#{ids[1]}", None, "truncated WARC record")
     path.write_bytes(data[:100] + b"garbage" * 10)
     [page] = read_inputs([str(path)])
-    assert page.source == str(path) and page.error.startswith("unreadable WARC: ")
+    assert page.source == str(path)
+    assert page.error.startswith("damaged WARC data at byte 0: ")
 
 
 @pytest.mark.parametrize("compress", [False, True])
@@ -297,15 +298,13 @@ class _KillsItsWorker:
         return os._exit, (3,)
 
 
-def test_a_dying_worker_fails_only_the_pages_in_flight():
+def test_a_dying_worker_costs_only_the_page_it_was_on():
     pages = [{"html": html("spanish_news"), "source": str(i)} for i in range(40)]
     pages[5] = Page("crash", data=_KillsItsWorker())
     records = list(declutter_many(pages, jobs=2, model=MODEL))
     assert [r.source for r in records] == [str(i) if i != 5 else "crash" for i in range(40)]
-    died = [i for i, r in enumerate(records) if r.error == batch.WORKER_DIED]
-    assert 5 in died
-    assert len(died) <= pool.CHUNK_PAGES * 2 * pool.TASKS_PER_WORKER
-    assert all(r.status == "ok" for i, r in enumerate(records) if i not in died)
+    assert records[5].error == batch.WORKER_DIED
+    assert all(r.status == "ok" for i, r in enumerate(records) if i != 5)
 
 
 # --------------------------------------------------------------------------- when workers start
@@ -344,8 +343,7 @@ def test_default_jobs_hands_a_long_batch_over_to_workers(monkeypatch):
     assert [r.source for r in records] == [str(i) for i in range(16)]
     assert records[1].error == IN_THIS_PROCESS
     assert records[9].error == batch.WORKER_DIED
-    died = [i for i, r in enumerate(records) if r.error == batch.WORKER_DIED]
-    assert all(r.status == "ok" for i, r in enumerate(records) if i not in died and i != 1)
+    assert all(r.status == "ok" for i, r in enumerate(records) if i not in (1, 9))
     assert records[0].text == body(html("spanish_news"))
 
 
@@ -537,9 +535,13 @@ def test_cli_output_file(cli, tmp_path, tree):
     assert_clean(result, 0)
     assert result.stdout == ""
     assert [json.loads(r)["source"] for r in out.read_text().splitlines()] == tree_sources(tree)
+    # Run again, the output is now a JSON Lines page of the folder: refused, never overwritten.
+    written = out.read_bytes()
     again = cli("-f", "jsonl", "-o", out, tree)
-    assert [json.loads(r)["source"] for r in out.read_text().splitlines()] == tree_sources(tree)
-    assert summary(again) == "declutter: 4 pages: 4 ok, 0 empty, 0 failed"
+    assert_clean(again, 2)
+    assert out.read_bytes() == written
+    assert again.stderr == (f"declutter: {out} would be read as an input (it is in a folder or "
+                            "glob given): write the output elsewhere, or remove it first\n")
 
 
 def test_cli_unwritable_output_is_a_usage_error(cli, tmp_path):
