@@ -108,32 +108,30 @@ def _dropped_cues(X: np.ndarray, proba: np.ndarray) -> list[tuple[Cue, ...]]:
 
     A caption-like text line says so; otherwise the first two cues of
     _RANKED_CUES that hold are picked for all lines at once, else a note on
-    the missing sentence ending; only the tuples are built line by line.
+    the missing sentence ending; each line's cues are then one lookup in
+    _COMBINATIONS.
     """
     n = len(proba)
     if n == 0:
         return []
     R = X[:, _REASON_COLUMNS].astype(np.float64)  # compared in double, as Python floats are
-    caption = ((R[:, _R_MODE_TEXT] > 0) & (R[:, _R_ENDS_SENTENCE] == 0)
-               & (proba >= CAPTION_REASON_MIN_SCORE)).tolist()
     held = _held_cues(R)
     rows = np.arange(n)
     first = held.argmax(axis=1)
     has_first = held[rows, first]
     held[rows, first] = False
     second = held.argmax(axis=1)
-    has_second = (has_first & held[rows, second]).tolist()
-    no_end = (R[:, _R_ENDS_SENTENCE] == 0).tolist()
-    short = (R[:, _R_LOG_CHARS] < SHORT_LOG_CHARS).tolist()
-    out: list[tuple[Cue, ...]] = []
-    for i, (a, b, one) in enumerate(zip(first.tolist(), second.tolist(), has_first.tolist())):
-        if caption[i]:
-            out.append(_CAPTION)
-        elif one:
-            out.append((_RANKED_CUES[a], _RANKED_CUES[b]) if has_second[i] else (_RANKED_CUES[a],))
-        else:
-            out.append(_SHORT_NO_END if no_end[i] and short[i] else _NO_END if no_end[i] else _PROSE)
-    return out
+    has_second = has_first & held[rows, second]
+    no_end = R[:, _R_ENDS_SENTENCE] == 0
+    # Index into _COMBINATIONS: a pair, a single cue, then the four fallbacks.
+    code = np.where(has_second, first * _N_RANKED + second, _SINGLE + first)
+    code = np.where(has_first, code, np.where(no_end & (R[:, _R_LOG_CHARS] < SHORT_LOG_CHARS),
+                                              _SHORT_NO_END_CODE, np.where(no_end, _NO_END_CODE,
+                                                                           _PROSE_CODE)))
+    caption = (R[:, _R_MODE_TEXT] > 0) & no_end & (proba >= CAPTION_REASON_MIN_SCORE)
+    code[caption] = _CAPTION_CODE
+    combinations = _COMBINATIONS
+    return [combinations[c] for c in code.tolist()]
 
 
 def _held_cues(R: np.ndarray) -> np.ndarray:
@@ -171,6 +169,15 @@ _HINT_CUES = (
 #: The cues of a dropped line in the order they rank.
 _RANKED_CUES = (Cue.BULLET, Cue.LINK_TEXT, *(cue for _, cue in _HINT_CUES),
                 Cue.REPEATED_ON_PAGE, Cue.WORDING)
+_N_RANKED = len(_RANKED_CUES)
+#: Every cue tuple a dropped line can get: the pairs (first * _N_RANKED + second),
+#: the single cues (from _SINGLE), then the fallbacks.
+_COMBINATIONS: tuple[tuple[Cue, ...], ...] = (
+    *((a, b) for a in _RANKED_CUES for b in _RANKED_CUES), *((a,) for a in _RANKED_CUES),
+    _CAPTION, _SHORT_NO_END, _NO_END, _PROSE)
+_SINGLE = _N_RANKED * _N_RANKED
+_CAPTION_CODE, _SHORT_NO_END_CODE, _NO_END_CODE, _PROSE_CODE = range(_SINGLE + _N_RANKED,
+                                                                      _SINGLE + _N_RANKED + 4)
 #: Columns the cues read, in this order (see _R_* below).
 _REASON_COLUMNS = [_F[name] for name in ("mode_text", "ends_sentence", "link_density", "bullet_only",
                                          "dup_count", "boiler_words", "log_chars")]

@@ -89,12 +89,21 @@ def kept(cues: tuple[Cue, ...], score: float) -> str:
 
 def dropped(cues: tuple[Cue, ...], score: float, link_share: float = 0.0) -> str:
     """The reason of a dropped line, from its cues (at most two are named)."""
-    if Cue.DATE in cues:
-        return "dropped: date/time line"
-    if Cue.CAPTION_LIKE in cues:
-        return f"dropped: reads like a caption (no sentence ending; score {score:.2f})"
-    words = "; ".join(cue_text(cue, link_share) for cue in cues)
+    words = _WORDS.get(cues)
+    if words is None:
+        if Cue.DATE in cues:
+            return "dropped: date/time line"
+        if Cue.CAPTION_LIKE in cues:
+            return f"dropped: reads like a caption (no sentence ending; score {score:.2f})"
+        if Cue.LINK_TEXT in cues:  # names the line's own link share: not cached
+            return f"dropped: {'; '.join(cue_text(cue, link_share) for cue in cues)} (score {score:.2f})"
+        words = _WORDS[cues] = "; ".join(_TEXT[cue] for cue in cues)
     return f"dropped: {words} (score {score:.2f})"
+
+
+#: The words of the cue combinations met so far (a few dozen occur; each page
+#: drops hundreds of lines, and joining their words was most of decide's time).
+_WORDS: dict[tuple[Cue, ...], str] = {}
 
 
 def repeated_on_site(pages: int, of: int, where: str, score: float) -> str:
