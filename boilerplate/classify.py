@@ -59,12 +59,11 @@ def decide(proba: np.ndarray, X: np.ndarray, doc: Document, *, threshold: float)
     if threshold > 0:  # threshold 0 asks for every line: no score-based rule then
         keep &= ~_caption_like(proba, X)
     keep, rescued = _rescue(keep, proba, X, doc, date_only)
-    cues = _cues(keep, rescued, date_only, proba, X)
-    keep_list = keep.tolist()
-    labels = tuple(Label.CONTENT if k else Label.BOILERPLATE for k in keep_list)
-    link = X[:, _F["link_density"]].astype(np.float64).tolist()
-    texts = tuple(reasons.kept(c, p) if k else reasons.dropped(c, p, share)
-                  for c, p, k, share in zip(cues, proba.tolist(), keep_list, link))
+    combinations = _COMBINATIONS
+    cues = tuple([combinations[c] for c in _cue_codes(keep, rescued, date_only, proba, X).tolist()])
+    labels = tuple([Label.CONTENT if k else Label.BOILERPLATE for k in keep.tolist()])
+    links = X[:, _F["link_density"]].astype(np.float64).tolist()
+    texts = tuple(reasons.describe_all(list(cues), proba.tolist(), links))
     return Decision(labels=labels, cues=cues, reasons=texts)
 
 
@@ -88,32 +87,25 @@ def _rescue(keep: np.ndarray, proba: np.ndarray, X: np.ndarray, doc: Document,
     return keep, rescued
 
 
-_SCORE, _RESCUED, _DATE = (Cue.SCORE,), (Cue.RESCUED,), (Cue.DATE,)
+def _cue_codes(keep: np.ndarray, rescued: np.ndarray, date_only: np.ndarray, proba: np.ndarray,
+               X: np.ndarray) -> np.ndarray:
+    """Every line's cues as an index into _COMBINATIONS: kept on score or rescued; dropped
+    as a date, or by what marks it."""
+    codes = np.where(rescued, _RESCUED_CODE, np.where(keep, _SCORE_CODE, _DATE_CODE))
+    dropped = ~keep & ~date_only
+    codes[dropped] = _dropped_codes(X[dropped], proba[dropped])
+    return codes
 
 
-def _cues(keep: np.ndarray, rescued: np.ndarray, date_only: np.ndarray, proba: np.ndarray,
-          X: np.ndarray) -> tuple[tuple[Cue, ...], ...]:
-    """Every line's cues: kept on score or rescued; dropped as a date, or by what marks it."""
-    out: list[tuple[Cue, ...]] = [
-        _RESCUED if r else _SCORE if k else _DATE if d else ()
-        for k, r, d in zip(keep.tolist(), rescued.tolist(), date_only.tolist())]
-    dropped = np.flatnonzero(~keep & ~date_only)
-    for i, cues in zip(dropped.tolist(), _dropped_cues(X[dropped], proba[dropped])):
-        out[i] = cues
-    return tuple(out)
-
-
-def _dropped_cues(X: np.ndarray, proba: np.ndarray) -> list[tuple[Cue, ...]]:
-    """The cues of dropped lines (not date lines), the cue search in numpy.
+def _dropped_codes(X: np.ndarray, proba: np.ndarray) -> np.ndarray:
+    """The cues of dropped lines (not date lines) as indexes into _COMBINATIONS, in numpy.
 
     A caption-like text line says so; otherwise the first two cues of
-    _RANKED_CUES that hold are picked for all lines at once, else a note on
-    the missing sentence ending; each line's cues are then one lookup in
-    _COMBINATIONS.
+    _RANKED_CUES that hold, else a note on the missing sentence ending.
     """
     n = len(proba)
     if n == 0:
-        return []
+        return np.zeros(0, dtype=np.intp)
     R = X[:, _REASON_COLUMNS].astype(np.float64)  # compared in double, as Python floats are
     held = _held_cues(R)
     rows = np.arange(n)
@@ -123,15 +115,18 @@ def _dropped_cues(X: np.ndarray, proba: np.ndarray) -> list[tuple[Cue, ...]]:
     second = held.argmax(axis=1)
     has_second = has_first & held[rows, second]
     no_end = R[:, _R_ENDS_SENTENCE] == 0
-    # Index into _COMBINATIONS: a pair, a single cue, then the four fallbacks.
+    # A pair, a single cue, then the fallbacks (see _COMBINATIONS).
     code = np.where(has_second, first * _N_RANKED + second, _SINGLE + first)
     code = np.where(has_first, code, np.where(no_end & (R[:, _R_LOG_CHARS] < SHORT_LOG_CHARS),
                                               _SHORT_NO_END_CODE, np.where(no_end, _NO_END_CODE,
                                                                            _PROSE_CODE)))
-    caption = (R[:, _R_MODE_TEXT] > 0) & no_end & (proba >= CAPTION_REASON_MIN_SCORE)
-    code[caption] = _CAPTION_CODE
-    combinations = _COMBINATIONS
-    return [combinations[c] for c in code.tolist()]
+    code[(R[:, _R_MODE_TEXT] > 0) & no_end & (proba >= CAPTION_REASON_MIN_SCORE)] = _CAPTION_CODE
+    return code
+
+
+def _dropped_cues(X: np.ndarray, proba: np.ndarray) -> list[tuple[Cue, ...]]:
+    """The cues of dropped lines (not date lines), as tuples (``_dropped_codes`` looked up)."""
+    return [_COMBINATIONS[c] for c in _dropped_codes(X, proba).tolist()]
 
 
 def _held_cues(R: np.ndarray) -> np.ndarray:
@@ -144,9 +139,6 @@ def _held_cues(R: np.ndarray) -> np.ndarray:
     held[:, -1] = R[:, _R_BOILER] > 0
     return held
 
-
-_CAPTION, _NO_END = (Cue.CAPTION_LIKE,), (Cue.NO_SENTENCE_END,)
-_SHORT_NO_END, _PROSE = (Cue.SHORT_NO_SENTENCE_END,), (Cue.UNLIKE_PROSE,)
 
 #: Markup cues of a dropped line and the feature that marks each, in the order they rank.
 _HINT_CUES = (
@@ -170,14 +162,15 @@ _HINT_CUES = (
 _RANKED_CUES = (Cue.BULLET, Cue.LINK_TEXT, *(cue for _, cue in _HINT_CUES),
                 Cue.REPEATED_ON_PAGE, Cue.WORDING)
 _N_RANKED = len(_RANKED_CUES)
-#: Every cue tuple a dropped line can get: the pairs (first * _N_RANKED + second),
-#: the single cues (from _SINGLE), then the fallbacks.
+#: Every cue tuple a line can get: the pairs of ranked cues (first * _N_RANKED
+#: + second), the single ranked cues (from _SINGLE), then the others.
 _COMBINATIONS: tuple[tuple[Cue, ...], ...] = (
     *((a, b) for a in _RANKED_CUES for b in _RANKED_CUES), *((a,) for a in _RANKED_CUES),
-    _CAPTION, _SHORT_NO_END, _NO_END, _PROSE)
+    (Cue.CAPTION_LIKE,), (Cue.SHORT_NO_SENTENCE_END,), (Cue.NO_SENTENCE_END,), (Cue.UNLIKE_PROSE,),
+    (Cue.SCORE,), (Cue.RESCUED,), (Cue.DATE,))
 _SINGLE = _N_RANKED * _N_RANKED
-_CAPTION_CODE, _SHORT_NO_END_CODE, _NO_END_CODE, _PROSE_CODE = range(_SINGLE + _N_RANKED,
-                                                                      _SINGLE + _N_RANKED + 4)
+(_CAPTION_CODE, _SHORT_NO_END_CODE, _NO_END_CODE, _PROSE_CODE, _SCORE_CODE, _RESCUED_CODE,
+ _DATE_CODE) = range(_SINGLE + _N_RANKED, _SINGLE + _N_RANKED + 7)
 #: Columns the cues read, in this order (see _R_* below).
 _REASON_COLUMNS = [_F[name] for name in ("mode_text", "ends_sentence", "link_density", "bullet_only",
                                          "dup_count", "boiler_words", "log_chars")]

@@ -100,7 +100,7 @@ def run_trafilatura(html: str, *, url: str | None = None, **overrides: Any) -> E
     except Exception as exc:  # trafilatura raises many kinds on odd pages
         raise EngineError(f"trafilatura failed: {exc.__class__.__name__}: {exc}") from None
     lines = tuple(
-        LineResult(text=t, label=Label.CONTENT, score=1.0, reason=reasons.kept(_TRAFILATURA, 1.0),
+        LineResult(text=t, label=Label.CONTENT, score=1.0, reason=reasons.describe(_TRAFILATURA, 1.0),
                    cues=_TRAFILATURA)
         for t in (s.strip() for s in text.splitlines()) if t
     )

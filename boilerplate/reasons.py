@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["Cue", "cue_text", "dropped", "kept", "repeated_on_site"]
+__all__ = ["KEPT", "Cue", "describe", "describe_all", "repeated_on_site"]
 
 
 class Cue(str, enum.Enum):
@@ -71,39 +71,60 @@ _TEXT = {
 }
 
 
-def cue_text(cue: Cue, link_share: float = 0.0) -> str:
-    """The words for one cue inside a reason (the link-text cue names its share)."""
-    if cue is Cue.LINK_TEXT:
-        return f"mostly link text ({link_share:.0%})"
-    return _TEXT[cue]
+#: Cues whose line was kept; every other cue drops its line.
+KEPT = frozenset({Cue.SCORE, Cue.RESCUED, Cue.TRAFILATURA})
 
 
-def kept(cues: tuple[Cue, ...], score: float) -> str:
-    """The reason of a kept line."""
+def describe(cues: tuple[Cue, ...], score: float, link_share: float = 0.0) -> str:
+    """The reason of a line from its cues: kept or dropped, and why (at most two cues are named)."""
+    return _say(_form(cues), score, link_share)
+
+
+def describe_all(cues: list[tuple[Cue, ...]], scores: list[float],
+                 link_shares: list[float]) -> list[str]:
+    """``describe`` for every line of a page (the forms of its cue combinations looked up once)."""
+    forms = _FORMS
+    return [_say(forms.get(c) or _form(c), score, share)
+            for c, score, share in zip(cues, scores, link_shares)]
+
+
+def _say(form: str | tuple[str, ...], score: float, link_share: float) -> str:
+    """A reason from its form: fixed words, or words around the score (and the link share)."""
+    if isinstance(form, str):
+        return form
+    if len(form) == 2:
+        return f"{form[0]}{score:.2f}{form[1]}"
+    return f"{form[0]}{link_share:.0%}{form[1]}{score:.2f}{form[2]}"
+
+
+def _form(cues: tuple[Cue, ...]) -> str | tuple[str, ...]:
+    """What a reason says around its score (and link share), cached: a str when it names
+    neither; (before, after) the score; (before, between, after) the link share and score."""
+    form = _FORMS.get(cues)
+    if form is not None:
+        return form
     if Cue.RESCUED in cues:
-        return f"kept: densest text region of an otherwise empty page (score {score:.2f})"
-    if Cue.TRAFILATURA in cues:
-        return "kept by trafilatura"
-    return f"kept: score {score:.2f}"
+        form = ("kept: densest text region of an otherwise empty page (score ", ")")
+    elif Cue.TRAFILATURA in cues:
+        form = "kept by trafilatura"
+    elif Cue.SCORE in cues:
+        form = ("kept: score ", "")
+    elif Cue.DATE in cues:
+        form = "dropped: date/time line"
+    elif Cue.CAPTION_LIKE in cues:
+        form = ("dropped: reads like a caption (no sentence ending; score ", ")")
+    else:
+        # "\0" holds the link share's place: "mostly link text (73%)".
+        words = "; ".join("mostly link text (\0)" if cue is Cue.LINK_TEXT else _TEXT[cue]
+                          for cue in cues)
+        form = tuple(f"dropped: {words} (score ".split("\0")) + (")",)
+    _FORMS[cues] = form
+    return form
 
 
-def dropped(cues: tuple[Cue, ...], score: float, link_share: float = 0.0) -> str:
-    """The reason of a dropped line, from its cues (at most two are named)."""
-    words = _WORDS.get(cues)
-    if words is None:
-        if Cue.DATE in cues:
-            return "dropped: date/time line"
-        if Cue.CAPTION_LIKE in cues:
-            return f"dropped: reads like a caption (no sentence ending; score {score:.2f})"
-        if Cue.LINK_TEXT in cues:  # names the line's own link share: not cached
-            return f"dropped: {'; '.join(cue_text(cue, link_share) for cue in cues)} (score {score:.2f})"
-        words = _WORDS[cues] = "; ".join(_TEXT[cue] for cue in cues)
-    return f"dropped: {words} (score {score:.2f})"
-
-
-#: The words of the cue combinations met so far (a few dozen occur; each page
-#: drops hundreds of lines, and joining their words was most of decide's time).
-_WORDS: dict[tuple[Cue, ...], str] = {}
+#: The form of each cue combination met so far (a few dozen occur; a page has
+#: hundreds of lines, and making their words was most of decide's time).
+_FORMS: dict[tuple[Cue, ...], str | tuple[str, ...]] = {}
 
 
 def repeated_on_site(pages: int, of: int, where: str, score: float) -> str:
