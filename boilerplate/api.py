@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from .decode import DEFAULT_MAX_BYTES, to_text
+from .decode import DEFAULT_MAX_BYTES, read
 from .document import Document, Extraction, Line
 from .engines import run_model, run_trafilatura
 from .errors import InputError
 from .model import load_model
 from .options import Engine, Options
-from .segment import from_html, from_text
+from .segment import from_text, html_document
 from .sniff import Kind, page_kind
 
 __all__ = ["declutter", "declutter_lines", "extract"]
@@ -61,14 +61,16 @@ def extract(data: str | bytes, options: Options, *, url: str | None = None) -> E
     Raises:
         TypeError, InputError, ModelError, EngineError: as ``declutter``.
     """
-    text = to_text(data, max_bytes=options.max_bytes)
-    kind = page_kind(text, options.kind)
+    page = read(data, max_bytes=options.max_bytes)
+    kind = page_kind(page.text, options.kind)
     if options.engine is Engine.TRAFILATURA:
         if kind != "html":
             raise InputError("the trafilatura engine needs HTML input, not flattened text")
-        return run_trafilatura(text, url=url)
-    reader = from_html if kind == "html" else from_text
-    doc = reader(text, url=url, max_bytes=None)
+        return run_trafilatura(page.text, url=url)
+    if kind == "html":
+        doc = html_document(page, url=url)
+    else:
+        doc = from_text(page.text, url=url, max_bytes=None)
     return run_model(doc, load_model(options.model), threshold=options.threshold)
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import codecs
 import re
+from dataclasses import dataclass
 
 from .errors import EmptyInputError, EncodingError, InputError, InputTooLargeError
 
-__all__ = ["DEFAULT_MAX_BYTES", "SNIFF_BYTES", "decode", "scalar_text", "to_text", "unwrap"]
+__all__ = ["DEFAULT_MAX_BYTES", "SNIFF_BYTES", "Decoded", "decode", "read", "scalar_text", "to_text",
+           "unwrap"]
 
 #: Inputs larger than this are refused (50 MB: ten times the largest page in
 #: ../shared/data, and still processed in a few seconds).
@@ -200,6 +202,11 @@ def decode(data: bytes) -> str:
     """
     if not isinstance(data, bytes):
         raise TypeError(f"decode() takes bytes, not {type(data).__name__}")
+    return _decode(data).text
+
+
+def _decode(data: bytes) -> Decoded:
+    """``decode``, keeping the bytes when they are the text's UTF-8 (with or without a BOM)."""
     if not data.strip():
         raise EmptyInputError("empty input")
     for bom, codec in (
@@ -208,10 +215,10 @@ def decode(data: bytes) -> str:
         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
     ):
         if data.startswith(bom):
-            return data.decode(codec, errors="replace")
+            return Decoded(data.decode(codec, errors="replace"))
     utf16 = _looks_utf16(data)
     if utf16:
-        return data.decode(utf16, errors="replace")
+        return Decoded(data.decode(utf16, errors="replace"))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -219,13 +226,13 @@ def decode(data: bytes) -> str:
     else:
         if _is_binary(data):
             raise EncodingError("binary data (control characters), not a page")
-        return text
+        return Decoded(text, data)
     if _is_binary(data):
         raise EncodingError("binary data (control characters), not a page")
     declared = _declared_charset(data[:SNIFF_BYTES])
     mostly_utf8 = _mostly_utf8(data)
     if mostly_utf8 is not None and (declared is None or declared.startswith("utf-8")):
-        return mostly_utf8
+        return Decoded(mostly_utf8)
     if declared and not declared.startswith(("utf-8", "utf-16", "utf-32")):
         try:
             text = data.decode(declared)
@@ -233,8 +240,8 @@ def decode(data: bytes) -> str:
             pass
         else:
             if not _single_byte(declared) or not _garbled(text):
-                return text
-    return _guess_decode(data)
+                return Decoded(text)
+    return Decoded(_guess_decode(data))
 
 
 def _guess_decode(data: bytes) -> str:
@@ -250,8 +257,27 @@ def _guess_decode(data: bytes) -> str:
 
 
 
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """An input as text, and the same text as UTF-8 when it was at hand (the parser reads that)."""
+
+    text: str
+    #: ``text`` encoded as UTF-8, when decoding had it anyway (the input's own
+    #: bytes, or the encoding that checked a str): parsing then needs no encode.
+    utf8: bytes | None = None
+
+
 def to_text(data: str | bytes, *, max_bytes: int | None = DEFAULT_MAX_BYTES) -> str:
     """Type-check, size-check and decode one input: str passes, bytes are unwrapped and decoded.
+
+    Raises:
+        as ``read``.
+    """
+    return read(data, max_bytes=max_bytes).text
+
+
+def read(data: str | bytes, *, max_bytes: int | None = DEFAULT_MAX_BYTES) -> Decoded:
+    """``to_text`` keeping the text's UTF-8 bytes when they were at hand.
 
     Raises:
         TypeError: if ``data`` is neither str nor bytes (bytearray and memoryview count as bytes).
@@ -268,7 +294,7 @@ def to_text(data: str | bytes, *, max_bytes: int | None = DEFAULT_MAX_BYTES) -> 
         if size > max_bytes:
             raise InputTooLargeError(
                 f"input is {size:,} bytes, over the {max_bytes:,}-byte limit (max_bytes)")
-    return decode(unwrap(data, max_bytes=max_bytes)) if isinstance(data, bytes) else scalar_text(data)
+    return _decode(unwrap(data, max_bytes=max_bytes)) if isinstance(data, bytes) else _scalar(data)
 
 
 def scalar_text(text: str) -> str:
@@ -280,13 +306,18 @@ def scalar_text(text: str) -> str:
     TextEncoder), and it is what ``decode`` does to invalid bytes: the page
     goes on with a U+FFFD where the broken character was.
     """
+    return _scalar(text).text
+
+
+def _scalar(text: str) -> Decoded:
+    """``scalar_text``, keeping the UTF-8 bytes its check made."""
     if text.isascii():
-        return text
+        return Decoded(text)
     try:
-        text.encode("utf-8")  # fails only on a surrogate; 2.7x faster than a regex search
+        utf8 = text.encode("utf-8")  # fails only on a surrogate; 2.7x faster than a regex search
     except UnicodeEncodeError:
-        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
-    return text
+        return Decoded(text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace"))
+    return Decoded(text, utf8)
 
 
 def _size(data: str | bytes, max_bytes: int) -> int:

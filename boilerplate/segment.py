@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from .decode import DEFAULT_MAX_BYTES, to_text
+from .decode import DEFAULT_MAX_BYTES, Decoded, read, to_text
 from .document import Document, Line
 from .errors import InputError
 from .sniff import Kind, detect_kind
 from .walk import clean, page_title, parse, walk
 
-__all__ = ["from_html", "from_text", "segment"]
+__all__ = ["from_html", "from_text", "html_document", "segment"]
 
 
 def from_html(html: str | bytes, *, url: str | None = None,
@@ -16,14 +16,18 @@ def from_html(html: str | bytes, *, url: str | None = None,
     """Visible text blocks of an HTML page as Lines, in document order.
 
     Bytes take the same road as in ``declutter``: gunzipped, size-checked and
-    decoded (``decode.to_text``).
+    decoded (``decode.read``).
 
     Raises:
         TypeError: when ``html`` is neither str nor bytes.
         InputError: for bytes that are binary, damaged gzip, too large or undecodable.
     """
-    text = to_text(html, max_bytes=max_bytes)
-    root = parse(text)
+    return html_document(read(html, max_bytes=max_bytes), url=url)
+
+
+def html_document(page: Decoded, *, url: str | None = None) -> Document:
+    """``from_html`` of an input already read (its UTF-8 bytes go to the parser when at hand)."""
+    root = parse(page.text, page.utf8)
     if root is None:
         return Document(kind="html", lines=(), url=url)
     return Document(kind="html", lines=tuple(walk(root)), title=page_title(root), url=url)
@@ -53,11 +57,11 @@ def segment(data: str | bytes, *, kind: Kind = "auto", url: str | None = None,
         TypeError: for input that is neither str nor bytes.
         InputError: for an unknown ``kind``, or bytes that cannot be read.
     """
-    text = to_text(data, max_bytes=max_bytes)
+    page = read(data, max_bytes=max_bytes)
     if kind == "auto":
-        kind = detect_kind(text)
+        kind = detect_kind(page.text)
     if kind == "html":
-        return from_html(text, url=url, max_bytes=None)
+        return html_document(page, url=url)
     if kind == "text":
-        return from_text(text, url=url, max_bytes=None)
+        return from_text(page.text, url=url, max_bytes=None)
     raise InputError(f"unknown kind {kind!r}: expected auto, html or text")

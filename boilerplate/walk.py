@@ -83,15 +83,21 @@ def clean(text: str) -> str:
     return _WS.sub(" ", _CONTROL.sub("", text)).strip()
 
 
-def parse(html: str) -> etree._Element | None:
-    """Parse HTML text with lxml; None when there is no element at all."""
+def parse(html: str, utf8: bytes | None = None) -> etree._Element | None:
+    """Parse HTML text with lxml; None when there is no element at all.
+
+    ``utf8`` is the same text as UTF-8, when the caller has it (``decode.Decoded``).
+    """
     # Pages with inlined ads carry nested </body></html>; libxml2 stops at
     # them and loses the article (seen in big9), so end tags of the document
     # elements go: the parser closes everything at the end anyway.
     declaration = _XML_DECL.match(html)
+    if utf8 is None:
+        utf8 = html.encode("utf-8", "surrogatepass")
     if declaration:
+        utf8 = utf8[len(html[:declaration.end()].encode("utf-8", "surrogatepass")):]
         html = html[declaration.end():]
-    data = html.encode("utf-8", "surrogatepass")
+    data = utf8
     if b"\x00" in data:
         data = data.replace(b"\x00", b"")
     data = _DOC_END.sub(b"", data)
