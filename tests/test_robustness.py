@@ -832,7 +832,7 @@ def test_cli_prints_decoded_text_as_utf8(runner, tmp_path):
                  article_html(JA, meta='<meta charset="Shift_JIS">').encode("shift_jis"))
     result = cli(runner, "--format", "json", path)
     assert result.exit_code == 0, result.stderr
-    record = json.loads(result.stdout)
+    (record,) = json.loads(result.stdout)
     assert set(JA) <= {ln["text"] for ln in record["lines"]}
 
 
@@ -1132,7 +1132,7 @@ def test_identical_output_across_processes_and_hash_seeds(tmp_path):
         cwd=REPO, env=env, capture_output=True, text=True, encoding="utf-8", timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
-    record = json.loads(proc.stdout)
+    (record,) = json.loads(proc.stdout)
     here = declutter(page.read_bytes())
     assert record["text"] == here.text
     assert [(ln["text"], ln["label"], ln["score"]) for ln in record["lines"]] == [
