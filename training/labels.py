@@ -10,6 +10,12 @@ boilerplate: our ``text`` is the article body, and those are exposed as
 separate fields. So are image captions and photo credits (lines inside
 <figure>/<figcaption> or a block whose class names a caption or credit).
 
+Pages with snippet gold instead of a body (trafilatura-eval: ``with`` and
+``without`` lists) label only the lines a snippet names: a line holding (part
+of) a ``with`` snippet is content, one mostly made of a ``without`` snippet is
+boilerplate, and every other line weighs 0 in training (we do not know it).
+The body convention above applies to them too, and what it marks weighs 1.
+
 Hand-labelled pages (corpus.iter_labelled) keep their own labels, matched to
 the lines by text in order.
 """
@@ -38,15 +44,16 @@ from boilerplate.features import FEATURE_NAMES, featurize, line_groups
 from boilerplate.segment import from_html, from_text
 from boilerplate.walk import SEM
 from training import corpus as _corpus_module
+from training import metrics as _metrics_module
 from training.corpus import Page, iter_dataset, iter_labelled
+from training.metrics import CJK_CHARS, normalise
 
 #: The label rule above, as one line (the model's metadata records it).
 LABEL_RULE = " ".join(__doc__.split("\n\n")[1].split())
 #: A line is content when this share of its token characters align to the gold.
 ALIGN_MIN_SHARE = 0.5
 _NGRAM = 3
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
-_TOKEN = re.compile(rf"[{_CJK}]|(?:(?![{_CJK}])\w)+")
+_TOKEN = re.compile(rf"[{CJK_CHARS}]|(?:(?![{CJK_CHARS}])\w)+")
 _F = {name: i for i, name in enumerate(FEATURE_NAMES)}
 #: The last step of a tag path (tag.first-class) of a caption or photo credit.
 _CAPTION_CLASS = re.compile(r"caption|credit", re.IGNORECASE)
@@ -79,6 +86,53 @@ def align_labels(lines: list[str], gold: str) -> np.ndarray:
         total = sum(len(t) for t in toks)
         hit = sum(len(t) for t, c in zip(toks, covered) if c)
         out[i] = hit >= ALIGN_MIN_SHARE * total
+    return out
+
+
+#: A line is boilerplate when a ``without`` snippet covers this share of its
+#: characters: a short "without" ("Twitter", "31. Mai") inside a paragraph
+#: says nothing about the paragraph.
+WITHOUT_MIN_SHARE = 0.5
+
+
+def snippet_labels(lines: Sequence[str], with_: Sequence[str],
+                   without: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, weights) of lines from snippet gold: weight 0 for lines no snippet decides.
+
+    Snippets are matched whitespace-normalised, as the evaluation matches them,
+    in the lines joined by spaces (a snippet may span lines). A ``with``
+    snippet found more than once decides nothing (the teaser or the story?);
+    a line that two snippets call both ways weighs 0.
+    """
+    normal = [normalise(t) for t in lines]
+    starts = np.cumsum([0] + [len(t) + 1 for t in normal])
+    joined = " ".join(normal)
+    content = np.zeros(len(lines), dtype=bool)
+    boiler = np.zeros(len(lines), dtype=bool)
+    for snippet, is_with in [(s, True) for s in with_] + [(s, False) for s in without]:
+        snippet = normalise(snippet)
+        found = _occurrences(joined, snippet) if snippet else []
+        if is_with and len(found) != 1:
+            continue
+        for at in found:
+            first = int(np.searchsorted(starts, at, side="right")) - 1
+            last = int(np.searchsorted(starts, at + len(snippet) - 1, side="right")) - 1
+            for i in range(first, last + 1):
+                if is_with:
+                    content[i] = True
+                else:
+                    overlap = min(at + len(snippet), starts[i] + len(normal[i])) - max(at, starts[i])
+                    boiler[i] |= overlap >= WITHOUT_MIN_SHARE * max(len(normal[i]), 1)
+    weights = (content ^ boiler).astype(np.float64)
+    return content.astype(np.int8), weights
+
+
+def _occurrences(text: str, snippet: str) -> list[int]:
+    """Start offsets of every (non-overlapping) occurrence of ``snippet`` in ``text``."""
+    out, at = [], text.find(snippet)
+    while at >= 0:
+        out.append(at)
+        at = text.find(snippet, at + len(snippet))
     return out
 
 
@@ -136,6 +190,9 @@ class Featurized:
     X: np.ndarray
     y: np.ndarray
     groups: np.ndarray
+    #: Training weight per line (None: every line weighs 1); snippet-gold
+    #: pages weigh 0 on the lines no snippet decides.
+    weight: np.ndarray | None = None
 
 
 def featurize_page(page: Page, kinds: tuple[str, ...] = ("html",)) -> list[Featurized]:
@@ -151,17 +208,29 @@ def featurize_page(page: Page, kinds: tuple[str, ...] = ("html",)) -> list[Featu
     groups = line_groups(doc)
     X = featurize(doc, groups)
     texts = [line.text for line in doc.lines]
-    y = body_only(align_labels(texts, page.body or ""), doc, X, page.title)
+    y, weight = page_labels(page, doc, X)
     out = []
     for kind in kinds:
         if kind == "text":
             tdoc = from_text("\n".join(texts), url=page.url)
             assert len(tdoc.lines) == len(texts)
             out.append(Featurized(page.dataset, page.id, page.site, kind, texts, featurize(tdoc), y,
-                                  line_groups(tdoc)))
+                                  line_groups(tdoc), weight))
         else:
-            out.append(Featurized(page.dataset, page.id, page.site, kind, texts, X, y, groups))
+            out.append(Featurized(page.dataset, page.id, page.site, kind, texts, X, y, groups, weight))
     return out
+
+
+def page_labels(page: Page, doc: Document, X: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Labels of a dataset page's lines, and their weights (None: all 1) for snippet gold."""
+    texts = [line.text for line in doc.lines]
+    if page.body is None and ("with" in page.extra or "without" in page.extra):
+        y, weight = snippet_labels(texts, page.extra.get("with") or [], page.extra.get("without") or [])
+        convention = body_only(np.ones_like(y), doc, X, page.title) == 0
+        weight[convention] = 1.0
+        y[convention] = 0
+        return y, weight
+    return body_only(align_labels(texts, page.body or ""), doc, X, page.title), None
 
 
 def _hand_labelled(page: Page) -> Featurized:
@@ -179,7 +248,7 @@ def code_digest() -> str:
     """Digest of the code that shapes features and labels (the key of cached datasets)."""
     digest = hashlib.sha256()
     for module in (_features_module, _segment_module, _walk_module, _hints_module, _decode_module,
-                   _corpus_module):
+                   _corpus_module, _metrics_module):
         digest.update(Path(str(module.__file__)).read_bytes())
     digest.update(Path(__file__).read_bytes())
     return digest.hexdigest()[:16]
