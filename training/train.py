@@ -91,7 +91,7 @@ def training_rows(pages: Sequence[Featurized], labelled: Sequence[Featurized],
         weights = [np.ones(len(v.y)) if v.weight is None else v.weight for v in pages]
     dataset_w = np.concatenate([np.zeros(0), *weights])
     return TrainingRows(
-        X=np.concatenate([v.X for v in views]),
+        X=_stack_in_place(views, lengths),
         y=np.concatenate([v.y for v in views]),
         sample_weight=np.concatenate([dataset_w, np.full(int(lengths[len(pages):].sum()), LABELLED_WEIGHT)]),
         groups=np.repeat(np.array([p.site for p in pages] + [None] * len(labelled), dtype=object), lengths),
@@ -99,6 +99,22 @@ def training_rows(pages: Sequence[Featurized], labelled: Sequence[Featurized],
         line_groups=np.concatenate([v.groups for v in views]),
         bounds=np.concatenate(([0], np.cumsum(lengths[:len(pages)]))).astype(np.intp),
     )
+
+
+def _stack_in_place(views: Sequence[Featurized], lengths: np.ndarray) -> np.ndarray:
+    """The views' feature rows in one matrix; each view's X becomes a slice of it.
+
+    The views keep their features (page_text reads them) without a second
+    copy of every row: the largest matrix of a training run, held once.
+    """
+    width = views[0].X.shape[1] if views else 0
+    X = np.empty((int(lengths.sum()), width), dtype=np.float32)
+    offset = 0
+    for view, n in zip(views, lengths.tolist()):
+        X[offset:offset + n] = view.X
+        view.X = X[offset:offset + n]
+        offset += n
+    return X
 
 
 def kept_lines(page: Featurized, proba: np.ndarray, threshold: float) -> np.ndarray:
