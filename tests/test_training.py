@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from boilerplate.segment import from_html
@@ -191,3 +192,22 @@ def test_equivalence_compare_reports_differing_pages():
     assert result["differ"] == [("d", "2", "html")]
     assert result["pages"] == 2 and result["runs"] == 4
     assert result["html"][1:3] == (1.5, 3.0)
+
+
+def test_flatten_marks_list_items_as_scrapers_do_and_carries_the_labels():
+    from training.labels import FLATTEN_STYLES, _carried, flatten
+
+    doc = from_html("<p>Intro text here.</p><ol><li>First headline</li><li>Second one</li></ol>"
+                    "<ul><li>Other list</li></ul>")
+    seen = {}
+    for n in range(60):  # the style comes from a hash of the page id
+        texts, source = flatten(doc, f"page-{n}")
+        seen[tuple(texts)] = source.tolist()
+    assert ["Intro text here.", "First headline", "Second one", "Other list"] in map(list, seen)
+    assert ["Intro text here.", "* First headline", "* Second one", "* Other list"] in map(list, seen)
+    assert ["Intro text here.", "1. First headline", "2. Second one", "1. Other list"] in map(list, seen)
+    dashed = ("Intro text here.", "-", "First headline", "-", "Second one", "-", "Other list")
+    assert seen[dashed] == [0, -1, 1, -1, 2, -1, 3]
+    assert len(set(FLATTEN_STYLES)) == 4
+    y, weight = _carried(np.array([1, 1, 0, 0], dtype=np.int8), None, np.array(seen[dashed]))
+    assert y.tolist() == [1, 0, 1, 0, 0, 0, 0] and weight.tolist() == [1, 0, 1, 0, 1, 0, 1]

@@ -60,7 +60,7 @@ from training import labels as _labels_module
 from training import train as _train_module
 from training.benchmarks.docs import replace_section
 from training.corpus import GOLD_DATASETS, SNIPPET_DATASET, TRAIN_DATASETS, Page, iter_dataset
-from training.labels import Featurized, align_labels, featurize_page, labelled_pages, load_dataset
+from training.labels import Featurized, align_labels, code_digest, featurize_page, labelled_pages, load_dataset
 from training.metrics import Score, article_score, normalise, page_pr, snippet_rates
 from training.train import FIXTURES, REPO, kept_lines, page_text, training_rows
 
@@ -206,6 +206,7 @@ def oof_digest(views: Sequence[Featurized], folds: int, data_dir: Path) -> str:
     for module in (_train_module, _model_module, _estimator_module, _corpus_module, _labels_module,
                    _features_module, _segment_module, _walk_module, _hints_module, _decode_module):
         digest.update(Path(str(module.__file__)).read_bytes())
+    digest.update(code_digest().encode())  # the vocabulary file too
     digest.update(f"{folds}|{sklearn.__version__}|{np.__version__}".encode())
     for path in sorted(p for p in FIXTURES.rglob("*") if p.is_file()):
         digest.update(path.name.encode() + path.read_bytes())

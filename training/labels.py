@@ -23,6 +23,7 @@ the lines by text in order.
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 import re
 from collections import Counter, defaultdict, deque
@@ -38,6 +39,7 @@ from boilerplate import decode as _decode_module
 from boilerplate import features as _features_module
 from boilerplate import hints as _hints_module
 from boilerplate import segment as _segment_module
+from boilerplate import vocab as _vocab_module
 from boilerplate import walk as _walk_module
 from boilerplate.document import Document
 from boilerplate.features import FEATURE_NAMES, featurize, line_groups
@@ -198,9 +200,10 @@ class Featurized:
 def featurize_page(page: Page, kinds: tuple[str, ...] = ("html",)) -> list[Featurized]:
     """Segment, featurize and label a page, as HTML and/or flattened to text.
 
-    Text mode sees the same lines (the page flattened one block per line, as
-    a naive scraper would), so it reuses the HTML labels. Hand-labelled pages
-    (``extra["labels"]``) keep their own kind and labels.
+    Text mode sees the page flattened one block per line, as a scraper
+    would (``flatten``: list items sometimes marked), with the labels of the
+    HTML lines they come from. Hand-labelled pages (``extra["labels"]``) keep
+    their own kind and labels.
     """
     if page.extra.get("labels") is not None:
         return [_hand_labelled(page)]
@@ -212,13 +215,54 @@ def featurize_page(page: Page, kinds: tuple[str, ...] = ("html",)) -> list[Featu
     out = []
     for kind in kinds:
         if kind == "text":
-            tdoc = from_text("\n".join(texts), url=page.url)
-            assert len(tdoc.lines) == len(texts)
-            out.append(Featurized(page.dataset, page.id, page.site, kind, texts, featurize(tdoc), y,
-                                  line_groups(tdoc), weight))
+            flat, source = flatten(doc, page.id)
+            tdoc = from_text("\n".join(flat), url=page.url)
+            assert len(tdoc.lines) == len(flat)
+            flat_y, flat_weight = _carried(y, weight, source)
+            out.append(Featurized(page.dataset, page.id, page.site, kind, flat, featurize(tdoc), flat_y,
+                                  line_groups(tdoc), flat_weight))
         else:
             out.append(Featurized(page.dataset, page.id, page.site, kind, texts, X, y, groups, weight))
     return out
+
+
+#: How list items come out of a scraper, one style per page (by a hash of its
+#: id, so half the pages stay plain): as they are, after "* ", numbered "1. "
+#: per list (Markdown and inscriptis), or after a "-" of their own line (the
+#: seed's flattening). Without them, text mode never sees a numbered ranking.
+FLATTEN_STYLES = ("plain", "plain", "plain", "star", "number", "dash_line")
+
+
+def flatten(doc: Document, page_id: str) -> tuple[list[str], np.ndarray]:
+    """The page's lines as flattened text, and the HTML line each comes from (-1: a "-" line)."""
+    style = FLATTEN_STYLES[int(hashlib.md5(page_id.encode()).hexdigest(), 16) % len(FLATTEN_STYLES)]
+    texts: list[str] = []
+    source: list[int] = []
+    numbers: dict[int, int] = {}  # per list element: the last number given
+    for i, line in enumerate(doc.lines):
+        text = line.text
+        if line.tag == "li" and style != "plain":
+            if style == "star":
+                text = "* " + text
+            elif style == "number":
+                parent = line.ancestors[0] if line.ancestors else -1
+                numbers[parent] = numbers.get(parent, 0) + 1
+                text = f"{numbers[parent]}. {text}"
+            else:
+                texts.append("-")
+                source.append(-1)
+        texts.append(text)
+        source.append(i)
+    return texts, np.array(source, dtype=np.intp)
+
+
+def _carried(y: np.ndarray, weight: np.ndarray | None, source: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Labels and weights of the flattened lines from their HTML lines ("-" lines: boilerplate, weight 0)."""
+    if (source >= 0).all():
+        return y[source], None if weight is None else weight[source]
+    flat_y = np.where(source >= 0, y[source], 0).astype(y.dtype)
+    flat_w = np.where(source >= 0, 1.0 if weight is None else weight[source], 0.0)
+    return flat_y, flat_w
 
 
 def page_labels(page: Page, doc: Document, X: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
@@ -247,9 +291,10 @@ def _hand_labelled(page: Page) -> Featurized:
 def code_digest() -> str:
     """Digest of the code that shapes features and labels (the key of cached datasets)."""
     digest = hashlib.sha256()
-    for module in (_features_module, _segment_module, _walk_module, _hints_module, _decode_module,
-                   _corpus_module, _metrics_module):
+    for module in (_features_module, _vocab_module, _segment_module, _walk_module, _hints_module,
+                   _decode_module, _corpus_module, _metrics_module):
         digest.update(Path(str(module.__file__)).read_bytes())
+    digest.update(_vocab_module.VOCABULARY_PATH.read_bytes())
     digest.update(Path(__file__).read_bytes())
     return digest.hexdigest()[:16]
 
@@ -274,10 +319,12 @@ def load_dataset(data_dir: Path, name: str, *, kinds: tuple[str, ...] = ("html",
                 cached: list[Featurized] = pickle.load(f)
                 return cached
     result = _featurize_all(list(iter_dataset(data_dir, name)), kinds, jobs)
-    if cache is not None:
+    if cache is not None:  # written aside, then renamed: a reader never sees half a file
         cache.parent.mkdir(parents=True, exist_ok=True)
-        with open(cache, "wb") as f:
+        part = cache.with_suffix(f".{os.getpid()}.part")
+        with open(part, "wb") as f:
             pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
+        part.replace(cache)
     return result
 
 
