@@ -21,13 +21,15 @@ import numpy as np
 
 from .document import Document, Line
 from .hints import HINTS
+from .vocab import Vocabulary, count_lines, load_vocabulary
 from .walk import ANCESTOR_LEVELS, SEM
 
-__all__ = ["FEATURE_VERSION", "FEATURE_NAMES", "STAGE2_NAMES", "featurize", "line_groups", "stage2_features"]
+__all__ = ["FEATURE_VERSION", "FEATURE_NAMES", "STAGE2_NAMES", "featurize", "line_groups", "recount_vocabulary",
+           "stage2_features"]
 
 #: Bump whenever a feature is added, removed, reordered or computed differently:
 #: a model saved with another version refuses to load.
-FEATURE_VERSION = 2
+FEATURE_VERSION = 3
 
 _TAG_GROUPS = {
     "p": "p", "div": "div", "li": "li", "h1": "h1", "h2": "h2_6", "h3": "h2_6",
@@ -48,16 +50,25 @@ _GROUP_NAMES = ("p", "div", "li", "h1", "h2_6", "td", "quote", "pre", "dl", "cap
 # stands for.
 
 #: A sentence end: a mark, any closers, then white space or the end of the
-#: line (the regex [.!?。！？…][\"'”’»)\]]*(?=\s|$), MULTILINE).
-_MARKS = ".!?。！？…"
-_CLOSERS = "\"'”’»)]"
+#: line (the regex [marks][closers]*(?=\s|$), MULTILINE); the full stops and
+#: question and exclamation marks of many scripts (Latin, CJK, Arabic and
+#: Urdu, Devanagari, Ethiopic, Myanmar, Khmer, Tibetan, Armenian, Greek).
+_MARKS = ".!?。！？…" + "｡‼⁇⁈⁉" + "؟۔" + "।॥" + "።፧" + "။" + "។" + "།" + "։" + "\u037e"
+#: Chinese and Japanese put no space after a sentence: their full-width marks
+#: end one whatever follows ("…した。次に…").
+_WIDE_MARKS = "。！？｡"
+_CLOSERS = "\"'”’»)]" + "」』）】〕〉》"
 #: A separator: " X " with X one of these ("Home > News", "a | b"); as with
 #: re.finditer, two separators never share a space.
 _SEPARATOR_MIDDLES = "|·•/»>"
 #: Characters that open a quotation at the start of a line.
 _QUOTE_MARKS = "\"“„«'‘「"
-_BULLET_MARKS = "-–—•·*▪►»>◦‣○●■□"
-_BULLET = re.compile(rf"^(?:[{_BULLET_MARKS}]|\d{{1,3}}[.)])(?: |$)", re.MULTILINE)
+_BULLET_MARKS = "-–—•·*▪►»>◦‣○●■□" + "・◆◇★☆▶▷"
+#: Numbered items: "1." "2)" "１．" "3、", circled numbers; a space or the
+#: end follows, or (unspaced scripts) an ideograph, kana or an opening quote.
+_CIRCLED = "".join(map(chr, range(0x2460, 0x2474)))
+_BULLET = re.compile(rf"^(?:[{_BULLET_MARKS}{_CIRCLED}]|\d{{1,3}}[.)．、）])"
+                     r"(?: |$|(?=[「『【《“\"'\u3040-\u30ff\u3400-\u9fff]))", re.MULTILINE)
 #: A line of bullets, separators and numbering only, this long at most.
 _BULLET_ONLY_CHARS = 4
 _BULLET_ONLY = re.compile(rf"^[{_BULLET_MARKS}|/\d.) ]{{1,{_BULLET_ONLY_CHARS}}}$", re.MULTILINE)
@@ -73,13 +84,19 @@ _MONTH_NAMES = (
     "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre",
 )
 _MONTHS = "|".join(_MONTH_NAMES)
+#: Time units of "N minutes ago" in Chinese, Japanese and Korean (from
+#: dateparser's zh, ja and ko data), before 前 or 전: "5分钟前", "3時間前", "2시간 전".
+_CJK_UNITS = "秒|分钟|分鐘|分|小时|小時|時間|天|日|週間|周|초|분|시간|일|주"
+#: Month names and "ago" in other languages come from the vocabulary
+#: (boilerplate.vocab: dateparser's words, counted next to a number).
 #: Every alternative holds a digit, so only lines with digits are searched.
 #: What a date looks like: the reference for the two regexes below (tests compare them).
 _DATE_PATTERN = (
     rf"\b\d{{1,2}}:\d{{2}}\b|\b\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}\b|"
     rf"\b\d{{1,2}}[-/.]\d{{1,2}}[-/.]\d{{2,4}}\b|\b(?:{_MONTHS})\.? +\d{{1,2}}\b|"
     rf"\b\d{{1,2}}\.? *(?:{_MONTHS})\b|\d+ *(?:min(?:ute)?s?|hours?|hrs?|days?) +ago|"
-    rf"\d{{4}}年\d{{1,2}}月|\d{{1,2}}月\d{{1,2}}日|\d{{1,2}}時"
+    rf"\d{{4}}年\d{{1,2}}月|\d{{1,2}}月\d{{1,2}}日|\d{{1,2}}時|"
+    rf"\d{{4}}년|\d{{1,2}}월 ?\d{{1,2}}일|\d+ ?(?:{_CJK_UNITS}) ?(?:前|전)"
 )
 
 
@@ -108,7 +125,8 @@ def _alternation(words: tuple[str, ...], *, word_start: bool) -> str:
 _DATE_FROM_DIGIT = re.compile(
     r"\d(?:(?<!\w\d)(?:\d?:\d{2}\b|\d{3}[-/.]\d{1,2}[-/.]\d{1,2}\b|\d?[-/.]\d{1,2}[-/.]\d{2,4}\b|"
     rf"\d?\.? *(?:{_alternation(_MONTH_NAMES, word_start=False)})\b)|"
-    r" *(?:min(?:ute)?s?|hours?|hrs?|days?) +ago|\d{3}年\d{1,2}月|\d?月\d{1,2}日|\d?時)"
+    r" *(?:min(?:ute)?s?|hours?|hrs?|days?) +ago|\d{3}年\d{1,2}月|\d?月\d{1,2}日|\d?時|"
+    rf"\d{{3}}년|\d?월 ?\d{{1,2}}일| ?(?:{_CJK_UNITS}) ?(?:前|전))"
 )
 _DATE_FROM_MONTH = re.compile(rf"(?:{_alternation(_MONTH_NAMES, word_start=True)})\.? +\d{{1,2}}\b")
 _SPACE_DIGIT = re.compile(r" \d")
@@ -121,26 +139,9 @@ def _has_date(lower: str, start: int, end: int) -> bool:
                 and _DATE_FROM_MONTH.search(lower, start, end) is not None))
 
 
-#: Boilerplate wording, matched in lower-cased text (re.IGNORECASE is four
-#: times slower): a term as a whole word, a symbol anywhere. Where one term
-#: begins another the longer comes first, as re takes the first that matches.
-_BOILER_TERMS = (
-    "share", "tweet", "subscribe", "subscription", "sign in", "sign up", "log in", "login",
-    "register", "read more", "advertisement", "advertising", "cookies", "cookie", "copyright",
-    "all rights reserved", "follow us", "newsletter", "comments", "comment", "reply", "related",
-    "popular", "ranking", "most read", "click here", "terms of use", "terms of service",
-    "privacy", "contact us", "about us", "sponsored", "recommended", "trending", "photo",
-    "image", "credit", "getty", "reuters", "afp", "editing by", "reporting by",
-    "continue reading", "see also", "more from", "you may also like", "load more", "back to top",
-)
-_BOILER_SYMBOLS = ("©", "ランキング", "関連", "広告", "記事一覧", "シェア", "フォロー", "相关", "推荐",
-                   "广告", "登录", "分享")
-_BOILER_WORDS = re.compile(rf"\b(?:{'|'.join(_BOILER_TERMS)})\b|{'|'.join(_BOILER_SYMBOLS)}")
-#: How many characters from a word start are compared with the start of the
-#: terms before _BOILER_WORDS is tried there (at most the four of a uint32):
-#: the first letters of a term, or all of a shorter term and the character
-#: after it. Four let through one word start in thirty on our sampled pages.
-_HEAD = min(4, min(map(len, _BOILER_TERMS)) + 1)
+#: Boilerplate wording: the mined vocabulary of boilerplate.vocab (every
+#: language at once), and the copyright sign.
+_COPYRIGHT = 0xA9
 
 
 #: Code-point ranges for per-character classes, counted with numpy.
@@ -204,7 +205,7 @@ def _flag_table(classes: tuple[tuple[int, str, bool], ...]) -> np.ndarray:
     """Per code point, the bits of the (bit, characters, and all beyond the BMP) that hold it."""
     # Every code point beyond the BMP shares the last entry: it gets a bit
     # when some of them may match (the _FIRST bits below), else none.
-    table = np.zeros(_TABLE_SIZE, dtype=np.uint8)
+    table = np.zeros(_TABLE_SIZE, dtype=np.uint16)
     for bit, chars, astral in classes:
         table[_code_points(chars)] |= bit
         table[-1] |= bit if astral else 0
@@ -214,37 +215,36 @@ def _flag_table(classes: tuple[tuple[int, str, bool], ...]) -> np.ndarray:
 #: Bits of _FLAGS, for the scans of _text_block. The _FIRST bits only say
 #: where a regex may start a match, and it is tried there; the others are
 #: exact. \s and \d are re's own; beyond the BMP, \s matches nothing, \d some digits.
-_MARK, _CLOSER, _SPACE, _SEPARATOR, _QUOTE, _COLON, _BULLET_FIRST, _BYLINE_FIRST = (
-    1 << k for k in range(8))
+_MARK, _CLOSER, _SPACE, _SEPARATOR, _QUOTE, _COLON, _BULLET_FIRST, _BYLINE_FIRST, _WIDE = (
+    1 << k for k in range(9))
 _FLAGS = _flag_table((
     (_MARK, _MARKS, False),
+    (_WIDE, _WIDE_MARKS, False),
     (_CLOSER, _CLOSERS, False),
     (_SPACE, _members(r"\s"), False),  # the white space $ and (?=\s) look for ("\n" too)
     (_SEPARATOR, _SEPARATOR_MIDDLES, False),
     (_QUOTE, _QUOTE_MARKS, False),
     (_COLON, ":：", False),  # a colon that ends a line: [:：]$ (MULTILINE)
-    (_BULLET_FIRST, _BULLET_MARKS + _members(r"\d"), True),
+    (_BULLET_FIRST, _BULLET_MARKS + _CIRCLED + _members(r"\d"), True),
     (_BYLINE_FIRST, "".join(word[0] for word in _BYLINE_WORDS), False),
 ))
 #: The few characters whose positions the scans of a whole text look at.
 _IS_EVENT = (_FLAGS & (_MARK | _CLOSER | _SEPARATOR)) != 0
-#: For _boiler_words, per code point of lower-cased text: itself for the
-#: characters of \w in ASCII and the space (all a term holds), _SYMBOL_FIRST
-#: for the first character of a symbol, else 0 (none of these: not \w).
-_SYMBOL_FIRST = 1
-_TERM_BYTES = np.zeros(_TABLE_SIZE, dtype=np.uint8)
-_TERM_BYTES[list(b"0123456789abcdefghijklmnopqrstuvwxyz_ ")] = list(
-    b"0123456789abcdefghijklmnopqrstuvwxyz_ ")
-_TERM_BYTES[[ord(symbol[0]) for symbol in _BOILER_SYMBOLS]] = _SYMBOL_FIRST
-
 #: A line this short that holds a date is a date line, not prose.
 _DATE_LINE_CHARS = 60
+#: A month name or "ago" word of the vocabulary, with a number, makes a date
+#: on a line this short (in a longer line it is more often prose: "in March 2011").
+_DATE_WORDS_LINE_CHARS = 2 * _DATE_LINE_CHARS
 
 _TEXT_COLUMNS = (
     "log_chars", "log_words", "mean_word_len", "punct_ratio", "sent_ends", "ends_sentence",
     "ends_colon", "digit_ratio", "upper_ratio", "title_case", "bullet", "bullet_only",
     "date", "date_only", "cjk_ratio", "separators", "boiler_words", "byline",
     "quote_start", "dup_count",
+    # The same in every script: words plus CJK characters, and the share of
+    # them that are function words (jusText's stoplists) or CJK function
+    # characters: prose is dense in them, menus and headlines are not.
+    "log_tokens", "function_share",
 )
 #: Link density and line count are computed for the nearest three ancestors.
 _CONTAINER_DETAIL_LEVELS = 3
@@ -260,8 +260,14 @@ _MARKUP_COLUMNS = (
 )
 _POSITION_COLUMNS = ("rel_pos", "rel_char_pos", "log_n_lines", "log_page_chars",
                      "char_share", "mode_text", "p_or_text")
+#: Lengths against the page's own (the same in every script), and lists: a
+#: line that starts an item (a bullet or number, after a bullet-only line, or
+#: an <li>), the items in its run of items, the share of them that end no
+#: sentence (headlines), and the share numbered one after the other (a ranking).
+_LIST_COLUMNS = ("len_rank", "len_vs_median", "item", "list_run", "run_headline_share",
+                 "run_numbered")
 _CONTEXT_SOURCES = ("log_chars", "link_density", "ends_sentence", "bullet_only",
-                    "title_case", "date", "p_or_text")
+                    "title_case", "date", "p_or_text", "function_share")
 #: +-3 lines: the window boilerpipe's and our own probes found most useful.
 _WINDOW = 3
 _CONTEXT_COLUMNS = tuple(
@@ -276,6 +282,7 @@ _REGION_COLUMNS = tuple(
 
 FEATURE_NAMES: tuple[str, ...] = (
     _TEXT_COLUMNS + _MARKUP_COLUMNS + _POSITION_COLUMNS + _CONTEXT_COLUMNS + _REGION_COLUMNS
+    + _LIST_COLUMNS
 )
 _INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}
 
@@ -296,6 +303,7 @@ def featurize(doc: Document, groups: np.ndarray | None = None) -> np.ndarray:
     if doc.kind == "html":
         _markup(doc.lines, line_groups(doc) if groups is None else groups, chars, links, X)
     _position(doc.kind, chars, X)
+    _lists(texts, chars, X)
     _context(X)
     _regions(chars - links, X)
     return X
@@ -345,12 +353,19 @@ def _text_block(texts: list[str], dups: Counter[str], X: np.ndarray) -> None:
     counts = _class_counts(cps, starts, int(lengths.max()))
     words = counts[:, _CLASS_SPACE] + 1.0
     digits = counts[:, _CLASS_DIGIT].astype(np.float64)
-    date = _dates(lower, starts, chars, digits)
+    # The words of every language's lists, per line.
+    vocab = count_lines(lower_cps, load_vocabulary(), _line_ends(texts, starts, lengths, len(lower) == len(blob)))
+    # Other languages' month names and "N minutes ago": a number and such a
+    # word on a line short enough to be a date line, not prose.
+    date = _dates(lower, starts, chars, digits) | (
+        ((vocab.months > 0) | (vocab.relative > 0)) & (digits > 0) & (chars <= _DATE_WORDS_LINE_CHARS))
     # Where each pattern matches, placed on the lines by the original text's
     # positions (also those found in the lower-cased text), then counted.
-    sent_ends, line_ends, separators, boiler_words, colon, bullet, bullet_only, quote_start, byline = (
-        _per_line((*_marks(cps), _boiler_words(lower, lower_cps),
+    sent_ends, line_ends, separators, copyright, colon, bullet, bullet_only, quote_start, byline = (
+        _per_line((*_marks(cps), (cps == _COPYRIGHT).nonzero()[0],
                    *_line_edges(blob, cps, lower, lower_cps, starts, lengths)), starts))
+    boiler_words = vocab.boiler + copyright
+    tokens = vocab.words + vocab.cjk
     columns = (
         np.log1p(chars), np.log1p(words), (chars - words + 1) / words,
         counts[:, _CLASS_PUNCT] / chars, sent_ends, line_ends > 0, colon > 0, digits / chars,
@@ -359,8 +374,37 @@ def _text_block(texts: list[str], dups: Counter[str], X: np.ndarray) -> None:
         bullet > 0, bullet_only > 0, date, date & (chars < _DATE_LINE_CHARS),
         counts[:, _CLASS_CJK] / chars, separators, boiler_words, byline > 0, quote_start > 0,
         np.array(list(map(dups.__getitem__, texts)), dtype=np.float64) - 1,
+        np.log1p(tokens), vocab.function / np.maximum(tokens, 1.0),
     )
     X[:, : len(_TEXT_COLUMNS)] = np.array(columns).T
+
+
+def _line_ends(texts: list[str], starts: np.ndarray, lengths: np.ndarray, same_length: bool) -> np.ndarray:
+    """Where each line's "\\n" is in the lower-cased text (a line may hold one of its
+    own; lower-casing may change lengths, rarely: ``same_length`` False)."""
+    if same_length:
+        return starts + lengths
+    return np.cumsum([len(t.lower()) + 1 for t in texts]) - 1
+
+
+def recount_vocabulary(texts: list[str], X: np.ndarray, vocabulary: Vocabulary) -> None:
+    """Recompute in place the columns of a page's matrix that come from the mined word lists
+    (boiler_words, function_share and its context) with another vocabulary.
+
+    training/benchmarks/lolo.py scores a language as never seen with the
+    lists mined without it; the other columns stay as featurize made them.
+    """
+    blob = "\n".join(texts)
+    lower = blob.lower()
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    starts = np.zeros(len(texts), dtype=np.int64)
+    (lengths[:-1] + 1).cumsum(out=starts[1:])
+    counts = count_lines(_code_points(lower + "\n"), vocabulary,
+                         _line_ends(texts, starts, lengths, len(lower) == len(blob)))
+    copyright = np.fromiter((t.count(chr(_COPYRIGHT)) for t in texts), dtype=np.float64, count=len(texts))
+    X[:, _col("boiler_words")] = counts.boiler + copyright
+    X[:, _col("function_share")] = counts.function / np.maximum(counts.words + counts.cjk, 1.0)
+    _context(X)
 
 
 def _per_line(found: tuple[np.ndarray | list[int], ...], starts: np.ndarray) -> np.ndarray:
@@ -399,13 +443,14 @@ def _marks(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     events = _IS_EVENT.take(cps, mode="clip").nonzero()[0]  # beyond the BMP: the last entry
     kinds = _FLAGS.take(cps[events], mode="clip")
     sentence_ends, line_ends = _sentence_ends(cps, events[(kinds & _MARK) != 0],
-                                              events[(kinds & _CLOSER) != 0])
+                                              events[(kinds & _CLOSER) != 0],
+                                              (kinds[(kinds & _MARK) != 0] & _WIDE) != 0)
     return sentence_ends, line_ends, _separators(cps, events[(kinds & _SEPARATOR) != 0])
 
 
-def _sentence_ends(cps: np.ndarray, marks: np.ndarray, closers: np.ndarray
+def _sentence_ends(cps: np.ndarray, marks: np.ndarray, closers: np.ndarray, wide: np.ndarray
                    ) -> tuple[np.ndarray, np.ndarray]:
-    """Of the sentence marks, those that end a sentence, and those that end a line."""
+    """Of the sentence marks, those that end a sentence, and those that end a line (``wide``: the _WIDE_MARKS)."""
     # Where a mark's run of closers ends, the regex's lookahead passes or it
     # cannot (backtracking into the run puts a closer, not a space, there);
     # a match holds no other mark, so every mark that passes is a match.
@@ -415,7 +460,7 @@ def _sentence_ends(cps: np.ndarray, marks: np.ndarray, closers: np.ndarray
         run_last = closers[closers + 1 != np.append(closers[1:], -1)]
         after[on_closer] = run_last[run_last.searchsorted(after[on_closer])] + 1
     follows = cps[after]
-    return marks[(_FLAGS.take(follows, mode="clip") & _SPACE) != 0], marks[follows == 0x0A]
+    return marks[((_FLAGS.take(follows, mode="clip") & _SPACE) != 0) | wide], marks[follows == 0x0A]
 
 
 def _separators(cps: np.ndarray, middle: np.ndarray) -> np.ndarray:
@@ -431,52 +476,6 @@ def _separators(cps: np.ndarray, middle: np.ndarray) -> np.ndarray:
         chain_start = np.maximum.accumulate(np.where(chained, 0, index))
         start = start[(index - chain_start) % 2 == 0]
     return start
-
-
-def _boiler_words(lower: str, cps: np.ndarray) -> list[int]:
-    """Where ``_BOILER_WORDS.finditer(lower)`` finds its matches (``cps``: of lower + "\\n")."""
-    # The regex is tried only where a match may start: where a word starts
-    # (the \b before a term) as some term does, and where a symbol starts.
-    padded = np.zeros(cps.size + 3, dtype=np.uint8)
-    term_bytes = _TERM_BYTES.take(cps, mode="clip", out=padded[:cps.size])
-    word = term_bytes > ord(" ")  # \w in ASCII
-    at = (word[1:] > word[:-1]).nonzero()[0] + 1
-    if word[0]:
-        at = np.concatenate(([0], at))
-    keys = _head_keys(padded, at)
-    at = at[_TERM_HEADS.take(_TERM_HEADS.searchsorted(keys), mode="clip") == keys]
-    if not lower.isascii():  # every symbol is beyond ASCII
-        at = np.sort(np.concatenate((at, (term_bytes == _SYMBOL_FIRST).nonzero()[0])))
-    found: list[int] = []
-    end = 0
-    match = _BOILER_WORDS.match
-    for p in at.tolist():
-        if p >= end and (m := match(lower, p)) is not None:  # finditer resumes at a match's end
-            found.append(p)
-            end = m.end()
-    return found
-
-
-def _head_keys(padded: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """At each of ``at``, the next _HEAD of the bytes ``padded`` (three zeros at the end) as one int."""
-    windows = np.ndarray((padded.size - 3,), dtype=np.uint32, buffer=padded, strides=(1,))
-    return windows.take(at) & _HEAD_MASK
-
-
-_HEAD_MASK = np.frombuffer(bytes([255] * _HEAD + [0] * (4 - _HEAD)), dtype=np.uint32)[0]
-
-
-def _term_heads(term: str) -> list[bytes]:
-    """How a match of ``term`` starts in _TERM_BYTES: its first _HEAD, or all of it and a non-\\w."""
-    if len(term) >= _HEAD:
-        return [term[:_HEAD].encode("ascii")]
-    return [term.encode("ascii") + bytes([after]) for after in (0, ord(" "), _SYMBOL_FIRST)]
-
-
-#: The _head_keys of the terms, sorted.
-_TERM_HEADS = np.unique([_head_keys(np.frombuffer(head.ljust(_HEAD + 3, b"\0"), dtype=np.uint8),
-                                     np.zeros(1, dtype=np.intp))
-                         for term in _BOILER_TERMS for head in _term_heads(term)])
 
 
 def _line_edges(blob: str, cps: np.ndarray, lower: str, lower_cps: np.ndarray, starts: np.ndarray,
@@ -609,6 +608,56 @@ def _position(kind: str, chars: np.ndarray, X: np.ndarray) -> None:
         X[:, _col("p_or_text")] = X[:, _col("tag_p")]
 
 
+def _lists(texts: list[str], chars: np.ndarray, X: np.ndarray) -> None:
+    """Lengths against the page's, and runs of list items (_LIST_COLUMNS)."""
+    n = len(texts)
+    ordered = np.sort(chars)
+    # The mean rank of the line's length among the page's (ties share one).
+    rank = ordered.searchsorted(chars, "left") + ordered.searchsorted(chars, "right") - 1
+    median = max(float(ordered[(n - 1) // 2] + ordered[n // 2]) / 2, 1.0)
+    X[:, _LIST_FIRST] = rank / (2 * max(n - 1, 1))
+    X[:, _LIST_FIRST + 1] = np.log(np.maximum(chars, 1.0) / median)  # (a Line is never empty)
+    bullet, bullet_only = X[:, _col("bullet")] > 0, X[:, _col("bullet_only")] > 0
+    item = bullet | (X[:, _col("tag_li")] > 0)
+    item[1:] |= bullet_only[:-1]  # "-" on a line of its own, then the item
+    item &= ~bullet_only
+    if not item.any():
+        return
+    # Runs of items (bullet-only lines do not break one): each line's run, then per run its items.
+    in_run = np.flatnonzero(item | bullet_only)
+    run_of = np.cumsum(np.diff(in_run, prepend=-2) > 1) - 1
+    flags = item[in_run]
+    items = np.bincount(run_of, weights=flags)[run_of]
+    headlines = np.bincount(run_of, weights=flags & (X[in_run, _col("ends_sentence")] == 0))[run_of]
+    marked = (flags & bullet[in_run]).nonzero()[0]  # items with a bullet or number in their text
+    numbered = np.zeros(in_run.size)
+    numbered[marked] = _numbered(texts, in_run[marked], run_of[marked])
+    numbered = np.bincount(run_of, weights=numbered)[run_of]
+    X[in_run, _LIST_FIRST + 2:_LIST_FIRST + 6] = np.column_stack(
+        (flags, np.log1p(items), headlines / np.maximum(items, 1), numbered / np.maximum(items - 1, 1)))
+
+
+#: The number that starts a numbered item ("1.", "１．", "12)").
+_LEADING_NUMBER = re.compile(r"\d{1,3}")
+
+
+def _numbered(texts: list[str], lines: np.ndarray, runs: np.ndarray) -> np.ndarray:
+    """Per marked item (``lines``, in ``runs``): 1 when numbered one more than the numbered item before it in its run."""
+    out = np.zeros(len(lines))
+    previous: tuple[int, int] | None = None  # (run, number) of the last numbered item
+    for k, (i, run) in enumerate(zip(lines.tolist(), runs.tolist())):
+        found = _LEADING_NUMBER.match(texts[i])
+        if found is not None:
+            number = int(found.group())
+            out[k] = previous == (run, number - 1)
+            previous = (run, number)
+    return out
+
+
+#: Where _lists writes: _LIST_COLUMNS follow each other in FEATURE_NAMES.
+_LIST_FIRST = _INDEX[_LIST_COLUMNS[0]]
+
+
 def _context(X: np.ndarray) -> None:
     """Previous, next and +-window mean of a few columns."""
     n = X.shape[0]
@@ -659,7 +708,7 @@ def _max_run(values: np.ndarray) -> tuple[int, int]:
 #: Raw columns the second stage sees again beside the probabilities.
 _STAGE2_RAW = ("log_chars", "link_density", "ends_sentence", "mode_text", "date_only",
                "sem_h1", "sem_heading", "bullet_only", "rel_pos", "title_case", "sem_li",
-               "tag_td")
+               "tag_td", "item", "list_run", "run_headline_share", "function_share")
 #: Window radii (lines) for the smoothed probabilities: jusText's neighbour
 #: relabelling, generalised.
 _STAGE2_WINDOWS = (1, 2, 5)

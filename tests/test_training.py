@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from boilerplate.segment import from_html
 from training.corpus import iter_labelled, site_of
-from training.labels import align_labels, match_labels, tokens
+from training.labels import align_labels, match_labels, snippet_labels, tokens
 from training.metrics import article_score, page_pr, shingles
 from training.train import main as train_main
 
@@ -45,6 +46,32 @@ def test_site_of_prefers_the_url_then_the_most_linked_host():
     assert site_of(None, "", "fallback") == "fallback"
 
 
+def test_site_of_takes_daniel_sites_from_the_page_id():
+    """daniel's pages mostly have no URL; their id names the host (numbered www hosts are one site)."""
+    page_id = "daniel/20111101_www2.rizospastis.gr_6648058818bdb924"
+    html = '<a href="http://ads.example.net/1"></a>'
+    assert site_of(None, html, "x", page_id) == "rizospastis.gr"
+    assert site_of("http://www1.rizospastis.gr/a", html, "x", page_id) == "rizospastis.gr"
+    assert site_of(None, html, "x", "fundus/de/Page@1") == "ads.example.net"
+
+
+def test_snippet_labels_decide_only_the_lines_a_snippet_names():
+    lines = ["Home", "Die GEMA dreht völlig am Zeiger! Und so weiter.", "31. Mai", "Impressum",
+             "Steuerdarling und viel mehr Text in einem langen Absatz", "first part", "second part"]
+    y, weight = snippet_labels(lines, ["Die GEMA dreht völlig am Zeiger!", "part second"],
+                               ["31. Mai", "Impressum", "Steuerdarling"])
+    assert y.tolist() == [0, 1, 0, 0, 0, 1, 1]
+    # "Home" is named by no snippet; "Steuerdarling" is a small part of its paragraph.
+    assert weight.tolist() == [0, 1, 1, 1, 0, 1, 1]
+
+
+def test_snippet_labels_skip_a_with_snippet_found_twice_and_lines_called_both_ways():
+    lines = ["Read this story", "Read this story", "Shared line about prices"]
+    y, weight = snippet_labels(lines, ["Read this story", "Shared line about prices"],
+                               ["Shared line about prices"])
+    assert weight.tolist() == [0, 0, 0]
+
+
 def test_fixture_labels_match_the_segmentation_of_every_page():
     pages = list(iter_labelled(FIXTURES))
     assert len(pages) >= 16
@@ -59,6 +86,13 @@ def test_match_labels_reports_unlabelled_lines():
     doc = from_html("<p>One line here.</p><p>Another line.</p>")
     with pytest.raises(ValueError, match="no label"):
         match_labels(doc, [{"text": "One line here.", "label": "content"}])
+
+
+def test_shingle_metric_counts_each_cjk_character_as_a_token():
+    """A run of Chinese or Japanese is not one token: "東京都は晴れ" has six."""
+    assert shingles("東京都は晴れ") == {"東 京 都 は": 1, "京 都 は 晴": 1, "都 は 晴 れ": 1}
+    assert shingles("Tokyo 東京 2023") == {"Tokyo 東 京 2023": 1}
+    assert page_pr("東京都は晴れ", "東京都は雨") == (0.5, 1 / 3)
 
 
 def test_shingle_metric_counts_multisets():
@@ -158,3 +192,22 @@ def test_equivalence_compare_reports_differing_pages():
     assert result["differ"] == [("d", "2", "html")]
     assert result["pages"] == 2 and result["runs"] == 4
     assert result["html"][1:3] == (1.5, 3.0)
+
+
+def test_flatten_marks_list_items_as_scrapers_do_and_carries_the_labels():
+    from training.labels import FLATTEN_STYLES, _carried, flatten
+
+    doc = from_html("<p>Intro text here.</p><ol><li>First headline</li><li>Second one</li></ol>"
+                    "<ul><li>Other list</li></ul>")
+    seen = {}
+    for n in range(60):  # the style comes from a hash of the page id
+        texts, source = flatten(doc, f"page-{n}")
+        seen[tuple(texts)] = source.tolist()
+    assert ["Intro text here.", "First headline", "Second one", "Other list"] in map(list, seen)
+    assert ["Intro text here.", "* First headline", "* Second one", "* Other list"] in map(list, seen)
+    assert ["Intro text here.", "1. First headline", "2. Second one", "1. Other list"] in map(list, seen)
+    dashed = ("Intro text here.", "-", "First headline", "-", "Second one", "-", "Other list")
+    assert seen[dashed] == [0, -1, 1, -1, 2, -1, 3]
+    assert len(set(FLATTEN_STYLES)) == 4
+    y, weight = _carried(np.array([1, 1, 0, 0], dtype=np.int8), None, np.array(seen[dashed]))
+    assert y.tolist() == [1, 0, 1, 0, 0, 0, 0] and weight.tolist() == [1, 0, 1, 0, 1, 0, 1]

@@ -26,12 +26,16 @@ from urllib.parse import urlsplit
 
 from boilerplate.decode import decode
 
-#: Datasets with full gold text that we train on; trafilatura-eval has only
-#: snippets and is kept for evaluation.
-TRAIN_DATASETS = (
+#: Datasets with full gold text that we train on, English first, then the
+#: other languages (daniel: zh, el, ru, pl; cwced: zh; fundus: 27 languages).
+GOLD_DATASETS = (
     "l3s-gn1", "dragnet", "cleaneval", "cleanportaleval", "readability",
-    "google-trends-2017", "big9", "chaos", "wcxb-articles",
+    "google-trends-2017", "big9", "chaos", "wcxb-articles", "daniel", "cwced", "fundus",
 )
+#: trafilatura's evaluation pages have snippets, not full gold: their lines
+#: that hold a snippet are labelled (labels.snippet_labels), the rest weigh 0.
+SNIPPET_DATASET = "trafilatura-eval"
+TRAIN_DATASETS = (*GOLD_DATASETS, SNIPPET_DATASET)
 _HREF_HOST = re.compile(r"""href=["']https?://([^/"'?#:]+)""", re.IGNORECASE)
 #: readability's synthetic test cases (ids like 001, rtl-1) test parser
 #: corners, not articles: skip them.
@@ -52,8 +56,18 @@ class Page:
     extra: dict[str, Any]
 
 
-def site_of(url: str | None, html: str, fallback: str) -> str:
-    """Host of the page's URL, else the host its absolute links name most."""
+#: daniel's ids name the page's host (``daniel/20111101_www.express.gr_<hash>``):
+#: most of its pages have no URL, and their links often name an ad server.
+_DANIEL_HOST = re.compile(r"^daniel/\d+_([^_]+)_")
+#: One site under several numbered hosts (www1.rizospastis.gr, www2.rizospastis.gr).
+_WWW = re.compile(r"^www\d*\.")
+
+
+def site_of(url: str | None, html: str, fallback: str, page_id: str = "") -> str:
+    """The host a dataset's id names, else the host of the page's URL, else the host its absolute links name most."""
+    named = _DANIEL_HOST.match(page_id)
+    if named:
+        return _WWW.sub("", named.group(1).lower())
     if url:
         host = urlsplit(url).hostname or ""
         if host:
@@ -73,7 +87,8 @@ def iter_dataset(data_dir: Path, name: str) -> Iterator[Page]:
             yield Page(
                 dataset=name, id=rec["id"], url=rec.get("url"), html=rec["html"],
                 body=rec.get("body"), title=rec.get("title"),
-                site=site_of(rec.get("url"), rec["html"], f"{name}:{rec['id']}"), extra=extra,
+                site=site_of(rec.get("url"), rec["html"], f"{name}:{rec['id']}", rec["id"]),
+                extra=extra,
             )
 
 

@@ -4,15 +4,18 @@
     python -m training.evaluate /work/shared/data --limit 20 --out /tmp/bench.md   # quick check
     python -m training.evaluate /work/shared/data --oof-cache /tmp/declutter-cache/evaluate-oof.pkl.gz
 
-The model is scored on pages it never trained on: for the nine training
-datasets, out-of-fold (OOF) predictions from site-grouped folds (the fold
-models of boilerplate.estimator.TwoStageClassifier, fitted as training.train
-fits it, on the selected pages), for HTML, for text mode and for a naive
-scraper's flattening (inscriptis); trafilatura-eval is never trained on, so
-it uses the shipped model. trafilatura runs with
+The model is scored on pages it never trained on: out-of-fold (OOF)
+predictions from site-grouped folds (the fold models of
+boilerplate.estimator.TwoStageClassifier, fitted as training.train fits it,
+on the selected pages of every training dataset, trafilatura-eval's snippet
+labels included), for HTML, for text mode and for a naive scraper's
+flattening (inscriptis). trafilatura runs with
 boilerplate.engines.TRAFILATURA_OPTIONS and again with favor_precision=True,
-in the same run. The script owns the part of the output file between its
-begin/end markers and leaves the rest alone.
+in the same run. Every figure is also given per language (the pages'
+``lang``), over all datasets and per dataset, with the characters of Chinese,
+Japanese and Korean pages that text mode keeps from lines the gold leaves out.
+The script owns the part of the output file between its begin/end markers
+and leaves the rest alone.
 """
 
 from __future__ import annotations
@@ -56,26 +59,25 @@ from training import corpus as _corpus_module
 from training import labels as _labels_module
 from training import train as _train_module
 from training.benchmarks.docs import replace_section
-from training.corpus import TRAIN_DATASETS, Page, iter_dataset
-from training.labels import Featurized, featurize_page, labelled_pages, load_dataset
+from training.corpus import GOLD_DATASETS, SNIPPET_DATASET, TRAIN_DATASETS, Page, iter_dataset
+from training.labels import Featurized, align_labels, code_digest, featurize_page, labelled_pages, load_dataset
 from training.metrics import Score, article_score, normalise, page_pr, snippet_rates
-from training.train import FIXTURES, REPO, page_text, training_rows
+from training.train import FIXTURES, REPO, kept_lines, page_text, training_rows
 
-#: The snippet-only dataset: never trained on, scored with the shipped model.
-SNIPPET_ONLY = "trafilatura-eval"
-ALL_DATASETS = (*TRAIN_DATASETS, SNIPPET_ONLY)
+ALL_DATASETS = TRAIN_DATASETS
 #: Views of each training page: as HTML, and flattened to text one line per block.
 KINDS = ("html", "text")
 #: Datasets with with/without snippet gold.
-SNIPPET_DATASETS = (SNIPPET_ONLY, "wcxb-articles")
+SNIPPET_DATASETS = (SNIPPET_DATASET, "wcxb-articles")
 #: Dataset with block labels, and the noise kinds whose leak into the output we measure.
 LEAK_DATASET = "l3s-gn1"
 LEAK_KINDS = ("related-content", "comments", "not-content")
 #: Body kind reported beside the leaks, as the share that is kept (higher is better).
 KEPT_KIND = "fulltext"
-#: Language subsets reported on their own: (dataset, languages).
-CJK_SUBSETS = (("readability", ("zh",)), ("readability", ("ja",)), ("readability", ("zh", "ja")))
-GERMAN = "de"
+#: Chinese, Japanese and Korean: text mode's leak is measured on their pages.
+CJK_LANGUAGES = ("zh", "ja", "ko")
+#: A dataset's pages in one language get a row of their own from this many pages on.
+MIN_LANGUAGE_PAGES = 5
 DEFAULT_OUT = REPO / "docs" / "benchmarks.md"
 DEFAULT_CACHE_DIR = Path("/tmp/declutter-cache")
 #: Processes for trafilatura and the naive scraper (the machine has 2 cores).
@@ -155,15 +157,13 @@ def worker_init() -> None:
     threadpool_limits(1)
 
 
-def external_outputs(job: tuple[str, str | None, bool, bool, str | None]) -> dict[str, Any]:
-    """Pool worker: trafilatura twice, the shipped model if asked, and the scraper."""
-    html, url, want_model, want_scraper, model_path = job
+def external_outputs(job: tuple[str, str | None, bool, str | None]) -> dict[str, Any]:
+    """Pool worker: trafilatura twice, and the scraper if asked."""
+    html, url, want_scraper, model_path = job
     out: dict[str, Any] = {
         "traf": trafilatura_text(html, url),
         "traf_fp": trafilatura_text(html, url, favor_precision=True),
     }
-    if want_model and model_path:
-        out["model"] = model_text(html, url=url, model=model_path, max_bytes=None)
     if want_scraper:
         doc = from_text(_scrape(html))
         texts = [line.text for line in doc.lines]
@@ -174,10 +174,10 @@ def external_outputs(job: tuple[str, str | None, bool, bool, str | None]) -> dic
 
 
 def run_external(pages: dict[str, list[Page]], model_path: Path | None) -> Outputs:
-    """trafilatura (and the scraper on training datasets) on every page, in WORKERS processes."""
+    """trafilatura (and the scraper on datasets with a gold body) on every page, in WORKERS processes."""
     keys = [(name, p.id) for name, ps in pages.items() for p in ps]
-    jobs = [(p.html, p.url, name == SNIPPET_ONLY, name in TRAIN_DATASETS,
-             str(model_path) if model_path else None) for name, ps in pages.items() for p in ps]
+    jobs = [(p.html, p.url, name in GOLD_DATASETS, str(model_path) if model_path else None)
+            for name, ps in pages.items() for p in ps]
     with ProcessPoolExecutor(WORKERS, initializer=worker_init) as pool:
         results = list(pool.map(external_outputs, jobs, chunksize=4))
     return dict(zip(keys, results))
@@ -206,6 +206,7 @@ def oof_digest(views: Sequence[Featurized], folds: int, data_dir: Path) -> str:
     for module in (_train_module, _model_module, _estimator_module, _corpus_module, _labels_module,
                    _features_module, _segment_module, _walk_module, _hints_module, _decode_module):
         digest.update(Path(str(module.__file__)).read_bytes())
+    digest.update(code_digest().encode())  # the vocabulary file too
     digest.update(f"{folds}|{sklearn.__version__}|{np.__version__}".encode())
     for path in sorted(p for p in FIXTURES.rglob("*") if p.is_file()):
         digest.update(path.name.encode() + path.read_bytes())
@@ -315,11 +316,15 @@ def model_outputs(views: list[Featurized], oof: OutOfFold, folds: int, threshold
         if view.kind == "html":
             out["model"] = page_text(view, proba, threshold)
         else:
-            out["text_model"] = page_text(view, proba, threshold)
+            kept = kept_lines(view, proba, threshold)
+            out["text_model"] = "\n".join(t for t, k in zip(view.texts, kept.tolist()) if k)
             out["text_floor"] = "\n".join(view.texts)
+            out["text_kept"] = (view.texts, kept)  # for the CJK leak (languages section)
     with threadpool_limits(1):  # many small predictions: threads only add overhead
         for key, fold in fold_of.items():
             out = outputs[key]
+            if "scraper" not in out:  # snippet-gold pages: no scraper run
+                continue
             texts, X, groups = out.pop("scraper")
             view = Featurized(key[0], key[1], "", "text", texts, X, np.zeros(len(texts), np.int8), groups)
             out["scraper_model"] = page_text(view, oof.predict(fold, X, groups), threshold)
@@ -417,10 +422,11 @@ def score_row(name: str, pages: list[Page], outputs: Outputs, systems: Sequence[
     return ScoreRow(name, len(pages), scores, delta, failures)
 
 
-def snippet_row(name: str, pages: list[Page], outputs: Outputs) -> SnippetRow:
+def snippet_row(name: str, pages: list[Page], outputs: Outputs,
+                systems: Sequence[str] = tuple(SYSTEMS)) -> SnippetRow:
     """Summed snippet rates of each system over pages with with/without gold."""
     rates: dict[str, tuple[int, int, int, int] | None] = {}
-    for system in SYSTEMS:
+    for system in systems:
         outs = [outputs[(p.dataset, p.id)].get(system, None) for p in pages]
         if any(system not in outputs[(p.dataset, p.id)] for p in pages):
             rates[system] = None
@@ -453,11 +459,6 @@ def leak_rows(pages: list[Page], outputs: Outputs) -> list[LeakRow]:
                                    / len(per_page) if per_page else 0.0)
         rows.append(LeakRow(kind, len(blocks), total, shares, len(per_page), page_shares))
     return rows
-
-
-def _lang_pages(pages: list[Page], langs: Sequence[str]) -> list[Page]:
-    """Pages whose ``lang`` is one of ``langs``."""
-    return [p for p in pages if p.extra.get("lang") in langs]
 
 
 def time_engine(run: Callable[[Page], object], pages: list[Page]) -> tuple[list[float], list[float]]:
@@ -510,6 +511,142 @@ def speed_rows(pages: dict[str, list[Page]], model_path: Path | None) -> list[Sp
     return rows
 
 
+# ---------------------------------------------------------------- languages
+
+#: Systems of the language tables: the HTML ones, then text mode and its floor.
+LANGUAGE_SYSTEMS = (*SYSTEMS, "text_model", "text_floor")
+#: Text mode's CJK leak at the start of the multilingual round (commit 9973b33,
+#: shipped model f2-c029de5f52e6, trained on English datasets only, run on
+#: pages it never saw): (characters kept from lines the gold leaves out,
+#: characters of those lines) per (dataset, language). Lines and their gold
+#: alignment as in cjk_leak_rows.
+LEAK_BASELINE = {
+    ("cwced", "zh"): (27210, 92329), ("daniel", "zh"): (172989, 528505),
+    ("fundus", "ja"): (11546, 41423), ("fundus", "ko"): (5305, 31624), ("fundus", "zh"): (3, 1123),
+    ("readability", "ja"): (19, 2337), ("readability", "zh"): (1348, 11001),
+}
+
+
+def language_of(page: Page) -> str:
+    """The page's language as its dataset gives it (``unknown`` without one)."""
+    return str(page.extra.get("lang") or "unknown")
+
+
+def language_rows(pages: dict[str, list[Page]], outputs: Outputs) -> list[ScoreRow]:
+    """Every system per language, pooled over the datasets with a gold body (most pages first).
+
+    Languages with fewer than MIN_LANGUAGE_PAGES pages share one row.
+    """
+    by_lang: dict[str, list[Page]] = {}
+    for name in GOLD_DATASETS:
+        for page in pages.get(name, []):
+            by_lang.setdefault(language_of(page), []).append(page)
+    big = sorted((lang for lang, ps in by_lang.items() if len(ps) >= MIN_LANGUAGE_PAGES),
+                 key=lambda lang: (-len(by_lang[lang]), lang))
+    rows = [score_row(lang, by_lang[lang], outputs, LANGUAGE_SYSTEMS, True) for lang in big]
+    small = sorted(lang for lang in by_lang if lang not in big)
+    if small:
+        rest = [p for lang in small for p in by_lang[lang]]
+        rows.append(score_row(f"{len(small)} others ({', '.join(small)})", rest, outputs,
+                              LANGUAGE_SYSTEMS, True))
+    return rows
+
+
+def language_dataset_rows(pages: dict[str, list[Page]], outputs: Outputs) -> list[ScoreRow]:
+    """Every system per dataset and language, for the datasets that hold more than one language."""
+    rows = []
+    for name in GOLD_DATASETS:
+        by_lang: dict[str, list[Page]] = {}
+        for page in pages.get(name, []):
+            by_lang.setdefault(language_of(page), []).append(page)
+        if len(by_lang) < 2:  # the dataset's own row says it all
+            continue
+        for lang in sorted(by_lang, key=lambda lang: (-len(by_lang[lang]), lang)):
+            if len(by_lang[lang]) >= MIN_LANGUAGE_PAGES:
+                rows.append(score_row(f"{name} / {lang}", by_lang[lang], outputs, LANGUAGE_SYSTEMS, True))
+    return rows
+
+
+def language_snippet_rows(pages: dict[str, list[Page]], outputs: Outputs) -> list[SnippetRow]:
+    """Snippet rates of trafilatura-eval per language, HTML and text mode."""
+    by_lang: dict[str, list[Page]] = {}
+    for page in pages.get(SNIPPET_DATASET, []):
+        by_lang.setdefault(language_of(page), []).append(page)
+    systems = (*SYSTEMS, "text_model")
+    return [snippet_row(f"{SNIPPET_DATASET} / {lang}", by_lang[lang], outputs, systems)
+            for lang in sorted(by_lang, key=lambda lang: (-len(by_lang[lang]), lang))
+            if len(by_lang[lang]) >= MIN_LANGUAGE_PAGES]
+
+
+@dataclass(frozen=True)
+class LeakCount:
+    """Characters that text mode keeps from lines the gold leaves out, on one set of pages."""
+
+    name: str
+    pages: int
+    leaked: int
+    non_gold: int
+    page_mean: float
+    baseline: tuple[int, int] | None
+
+
+def cjk_leak_rows(pages: dict[str, list[Page]], outputs: Outputs) -> list[LeakCount]:
+    """Text-mode leak per dataset and CJK language, then pooled over all of them.
+
+    A line is gold when it aligns to the gold body (labels.align_labels, before
+    our headline/date convention); the leak is the share of the other lines'
+    characters that the out-of-fold text-mode model keeps.
+    """
+    counts: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for name in GOLD_DATASETS:
+        for page in pages.get(name, []):
+            lang, out = language_of(page), outputs[(page.dataset, page.id)]
+            if lang not in CJK_LANGUAGES or "text_kept" not in out or not page.body:
+                continue
+            texts, kept = out["text_kept"]
+            gold = align_labels(texts, page.body).astype(bool)
+            sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+            counts.setdefault((name, lang), []).append((int(sizes[kept & ~gold].sum()),
+                                                        int(sizes[~gold].sum())))
+    rows = [_leak_count(f"{name} / {lang}", found, LEAK_BASELINE.get((name, lang)))
+            for (name, lang), found in sorted(counts.items())]
+    base = [LEAK_BASELINE[key] for key in counts if key in LEAK_BASELINE]
+    total = (sum(b[0] for b in base), sum(b[1] for b in base)) if base else None
+    rows.append(_leak_count("all CJK pages", [c for found in counts.values() for c in found], total))
+    return rows
+
+
+def _leak_count(name: str, found: list[tuple[int, int]], baseline: tuple[int, int] | None) -> LeakCount:
+    """One LeakCount from per-page (leaked, non-gold) characters."""
+    shares = [leaked / non_gold for leaked, non_gold in found if non_gold]
+    return LeakCount(name, len(found), sum(f[0] for f in found), sum(f[1] for f in found),
+                     float(np.mean(shares)) if shares else 0.0, baseline)
+
+
+def language_table(rows: Sequence[ScoreRow]) -> str:
+    """Per language (or dataset and language): HTML systems with the paired delta, then text mode."""
+    header = ["pages of", "pages", *(f"{label} P / R / F1" for label in SYSTEMS.values()),
+              "model − trafilatura F1 [95 % CI]", "text: model F1", "text: keep all lines F1"]
+    body = [[r.name, str(r.pages), *(_prf(r.scores[s]) for s in SYSTEMS), _delta(r.delta, r.pages),
+             *(_f1_cell(r.scores.get(s)) for s in ("text_model", "text_floor"))] for r in rows]
+    return _table(header, body)
+
+
+def _f1_cell(score: Score | None) -> str:
+    """'0.912' (n/a without a score)."""
+    return "n/a" if score is None else f"{score.f1:.3f}"
+
+
+def cjk_leak_table(rows: Sequence[LeakCount]) -> str:
+    """The CJK text-mode leak now and at the start of the round."""
+    header = ["pages of", "pages", "characters of non-gold lines", "kept (pooled) ↓",
+              "kept (mean per page) ↓", "at the start of the round (pooled)"]
+    body = [[r.name, str(r.pages), f"{r.non_gold:,}", f"{r.leaked / r.non_gold:.1%}" if r.non_gold else "n/a",
+             f"{r.page_mean:.1%}", f"{r.baseline[0] / r.baseline[1]:.1%}" if r.baseline else "n/a"]
+            for r in rows]
+    return _table(header, body)
+
+
 # ---------------------------------------------------------------- the report
 
 
@@ -524,8 +661,10 @@ class Report:
     snippets: list[SnippetRow] = field(default_factory=list)
     leaks: list[LeakRow] = field(default_factory=list)
     text_mode: list[ScoreRow] = field(default_factory=list)
-    cjk: list[ScoreRow] = field(default_factory=list)
-    german: list[SnippetRow] = field(default_factory=list)
+    languages: list[ScoreRow] = field(default_factory=list)
+    language_datasets: list[ScoreRow] = field(default_factory=list)
+    language_snippets: list[SnippetRow] = field(default_factory=list)
+    cjk_leak: list[LeakCount] = field(default_factory=list)
     speed: list[SpeedRow] = field(default_factory=list)
     load: float = 0.0
     notes: list[str] = field(default_factory=list)
@@ -533,24 +672,19 @@ class Report:
 
 def build_report(pages: dict[str, list[Page]], outputs: Outputs, report: Report) -> Report:
     """Fill the report's tables from the outputs."""
-    for name in TRAIN_DATASETS:
+    for name in GOLD_DATASETS:
         if name in pages:
             report.accuracy.append(score_row(name, pages[name], outputs, tuple(SYSTEMS), True))
             report.text_mode.append(score_row(name, pages[name], outputs, ("model", *TEXT_SYSTEMS)))
     for name in SNIPPET_DATASETS:
         if name in pages:
             report.snippets.append(snippet_row(name, pages[name], outputs))
-    if SNIPPET_ONLY in pages:
-        german = snippet_row(f"{SNIPPET_ONLY} (lang {GERMAN})", _lang_pages(pages[SNIPPET_ONLY], (GERMAN,)),
-                             outputs)
-        report.snippets.append(german)
-        report.german.append(german)
     if LEAK_DATASET in pages:
         report.leaks = leak_rows(pages[LEAK_DATASET], outputs)
-    for name, langs in CJK_SUBSETS:
-        if name in pages:
-            report.cjk.append(score_row(f"{name} ({'+'.join(langs)})", _lang_pages(pages[name], langs),
-                                        outputs, tuple(SYSTEMS), True))
+    report.languages = language_rows(pages, outputs)
+    report.language_datasets = language_dataset_rows(pages, outputs)
+    report.language_snippets = language_snippet_rows(pages, outputs)
+    report.cjk_leak = cjk_leak_rows(pages, outputs)
     return report
 
 
@@ -612,13 +746,13 @@ def _mean_delta(rows: Sequence[ScoreRow]) -> str:
     return f"{np.mean(deltas):+.3f}" if deltas else "n/a"
 
 
-def snippet_table(rows: Sequence[SnippetRow]) -> str:
+def snippet_table(rows: Sequence[SnippetRow], systems: dict[str, str] = SYSTEMS) -> str:
     """with found (higher is better) and without kept (lower is better) per system."""
-    header = ["subset", "pages", "rate", *SYSTEMS.values()]
+    header = ["subset", "pages", "rate", *systems.values()]
     body = []
     for r in rows:
-        body.append([r.name, str(r.pages), "*with* found ↑", *(_rate(r.rates[s], 0) for s in SYSTEMS)])
-        body.append(["", "", "*without* kept ↓", *(_rate(r.rates[s], 2) for s in SYSTEMS)])
+        body.append([r.name, str(r.pages), "*with* found ↑", *(_rate(r.rates.get(s), 0) for s in systems)])
+        body.append(["", "", "*without* kept ↓", *(_rate(r.rates.get(s), 2) for s in systems)])
     return _table(header, body, right_from=3)
 
 
@@ -664,8 +798,8 @@ def render_section(report: Report) -> str:
         accuracy_table(report.accuracy),
         "### Snippets",
         "Share of *with* snippets found in the output and of *without* snippets wrongly kept "
-        f"(whitespace-normalised substring match). {SNIPPET_ONLY} is never trained on and uses the "
-        "shipped model; wcxb-articles uses the out-of-fold model.",
+        f"(whitespace-normalised substring match), out-of-fold model. {SNIPPET_DATASET} is trained "
+        "on through its snippets (the lines that hold one), like every dataset out of fold.",
         snippet_table(report.snippets),
         f"### Leaks by block kind ({LEAK_DATASET})",
         "Share of the characters of each annotated block kind whose whole block (whitespace-"
@@ -681,10 +815,27 @@ def render_section(report: Report) -> str:
         "training (optimistic, for reference). *keep all lines* is the floor a filter must beat.",
         text_table(report.text_mode),
         "### Languages",
-        "readability pages in Chinese and Japanese (out-of-fold model), and the German pages of "
-        f"{SNIPPET_ONLY} (shipped model).",
-        accuracy_table(report.cjk, mean=False),
-        snippet_table(report.german),
+        "Every page of the datasets with a gold body, by the language its dataset gives it "
+        f"(`lang`), pooled over datasets; languages with fewer than {MIN_LANGUAGE_PAGES} pages "
+        "share the last row. Out-of-fold model, HTML beside trafilatura, then text mode (the "
+        "page flattened one line per block) and its keep-everything floor. Chinese and Japanese "
+        "count one token per character (training/metrics.py).",
+        language_table(report.languages),
+        "#### Per dataset and language",
+        "The datasets that hold more than one language, one row per language with at least "
+        f"{MIN_LANGUAGE_PAGES} pages.",
+        language_table(report.language_datasets),
+        f"#### {SNIPPET_DATASET} by language",
+        f"Snippet rates of {SNIPPET_DATASET} per language (at least {MIN_LANGUAGE_PAGES} pages), "
+        "HTML and text mode, out-of-fold model.",
+        snippet_table(report.language_snippets, {**SYSTEMS, "text_model": "text: model (OOF)"}),
+        "#### Chinese, Japanese and Korean in text mode: what leaks",
+        "Characters of the lines the gold leaves out (lines that do not align to the gold body, "
+        "training/labels.align_labels) that the out-of-fold text-mode model keeps, pooled over "
+        "the pages and as the mean of the per-page shares. The last column is the shipped model "
+        "at the start of the multilingual round (commit 9973b33, model f2-c029de5f52e6, trained "
+        "on English pages only) on the same pages and lines.",
+        cjk_leak_table(report.cjk_leak),
         "### Speed",
         "One process, end to end from an HTML string, the same pages for every engine "
         f"(the first {SPEED_PAGES_PER_DATASET} selected pages of each dataset; one warm-up page); "
@@ -767,15 +918,15 @@ def standing_notes(pages: dict[str, list[Page]], outputs: Outputs, model: Model 
         "headline, date and byline lines by design (they are separate fields), and trafilatura's "
         "text output has no title either. readability's gold is Readability.js output. Compare "
         "systems within a row, not datasets with each other.",
-        f"{SNIPPET_ONLY} is trafilatura's own evaluation corpus (its home ground).",
+        f"{SNIPPET_DATASET} is trafilatura's own evaluation corpus (its home ground).",
         f"trafilatura failed (empty output) on {failures} pages with default options and "
         f"{failures_fp} with favor_precision.",
     ]
-    if SNIPPET_ONLY in pages:
-        train_sites = {p.site for name, ps in pages.items() if name in TRAIN_DATASETS for p in ps}
-        shared = sum(p.site in train_sites for p in pages[SNIPPET_ONLY])
-        notes.append(f"{shared} of {len(pages[SNIPPET_ONLY])} {SNIPPET_ONLY} pages come from a site "
-                     "that also occurs in the (selected) training datasets.")
+    if SNIPPET_DATASET in pages:
+        gold_sites = {p.site for name, ps in pages.items() if name in GOLD_DATASETS for p in ps}
+        shared = sum(p.site in gold_sites for p in pages[SNIPPET_DATASET])
+        notes.append(f"{shared} of {len(pages[SNIPPET_DATASET])} {SNIPPET_DATASET} pages come from a site "
+                     "that also occurs in the datasets with a gold body (the same fold, as folds go by site).")
     return notes
 
 

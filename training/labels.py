@@ -10,6 +10,12 @@ boilerplate: our ``text`` is the article body, and those are exposed as
 separate fields. So are image captions and photo credits (lines inside
 <figure>/<figcaption> or a block whose class names a caption or credit).
 
+Pages with snippet gold instead of a body (trafilatura-eval: ``with`` and
+``without`` lists) label only the lines a snippet names: a line holding (part
+of) a ``with`` snippet is content, one mostly made of a ``without`` snippet is
+boilerplate, and every other line weighs 0 in training (we do not know it).
+The body convention above applies to them too, and what it marks weighs 1.
+
 Hand-labelled pages (corpus.iter_labelled) keep their own labels, matched to
 the lines by text in order.
 """
@@ -17,6 +23,7 @@ the lines by text in order.
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 import re
 from collections import Counter, defaultdict, deque
@@ -32,21 +39,23 @@ from boilerplate import decode as _decode_module
 from boilerplate import features as _features_module
 from boilerplate import hints as _hints_module
 from boilerplate import segment as _segment_module
+from boilerplate import vocab as _vocab_module
 from boilerplate import walk as _walk_module
 from boilerplate.document import Document
 from boilerplate.features import FEATURE_NAMES, featurize, line_groups
 from boilerplate.segment import from_html, from_text
 from boilerplate.walk import SEM
 from training import corpus as _corpus_module
+from training import metrics as _metrics_module
 from training.corpus import Page, iter_dataset, iter_labelled
+from training.metrics import CJK_CHARS, normalise
 
 #: The label rule above, as one line (the model's metadata records it).
 LABEL_RULE = " ".join(__doc__.split("\n\n")[1].split())
 #: A line is content when this share of its token characters align to the gold.
 ALIGN_MIN_SHARE = 0.5
 _NGRAM = 3
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
-_TOKEN = re.compile(rf"[{_CJK}]|(?:(?![{_CJK}])\w)+")
+_TOKEN = re.compile(rf"[{CJK_CHARS}]|(?:(?![{CJK_CHARS}])\w)+")
 _F = {name: i for i, name in enumerate(FEATURE_NAMES)}
 #: The last step of a tag path (tag.first-class) of a caption or photo credit.
 _CAPTION_CLASS = re.compile(r"caption|credit", re.IGNORECASE)
@@ -79,6 +88,53 @@ def align_labels(lines: list[str], gold: str) -> np.ndarray:
         total = sum(len(t) for t in toks)
         hit = sum(len(t) for t, c in zip(toks, covered) if c)
         out[i] = hit >= ALIGN_MIN_SHARE * total
+    return out
+
+
+#: A line is boilerplate when a ``without`` snippet covers this share of its
+#: characters: a short "without" ("Twitter", "31. Mai") inside a paragraph
+#: says nothing about the paragraph.
+WITHOUT_MIN_SHARE = 0.5
+
+
+def snippet_labels(lines: Sequence[str], with_: Sequence[str],
+                   without: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, weights) of lines from snippet gold: weight 0 for lines no snippet decides.
+
+    Snippets are matched whitespace-normalised, as the evaluation matches them,
+    in the lines joined by spaces (a snippet may span lines). A ``with``
+    snippet found more than once decides nothing (the teaser or the story?);
+    a line that two snippets call both ways weighs 0.
+    """
+    normal = [normalise(t) for t in lines]
+    starts = np.cumsum([0] + [len(t) + 1 for t in normal])
+    joined = " ".join(normal)
+    content = np.zeros(len(lines), dtype=bool)
+    boiler = np.zeros(len(lines), dtype=bool)
+    for snippet, is_with in [(s, True) for s in with_] + [(s, False) for s in without]:
+        snippet = normalise(snippet)
+        found = _occurrences(joined, snippet) if snippet else []
+        if is_with and len(found) != 1:
+            continue
+        for at in found:
+            first = int(np.searchsorted(starts, at, side="right")) - 1
+            last = int(np.searchsorted(starts, at + len(snippet) - 1, side="right")) - 1
+            for i in range(first, last + 1):
+                if is_with:
+                    content[i] = True
+                else:
+                    overlap = min(at + len(snippet), starts[i] + len(normal[i])) - max(at, starts[i])
+                    boiler[i] |= overlap >= WITHOUT_MIN_SHARE * max(len(normal[i]), 1)
+    weights = (content ^ boiler).astype(np.float64)
+    return content.astype(np.int8), weights
+
+
+def _occurrences(text: str, snippet: str) -> list[int]:
+    """Start offsets of every (non-overlapping) occurrence of ``snippet`` in ``text``."""
+    out, at = [], text.find(snippet)
+    while at >= 0:
+        out.append(at)
+        at = text.find(snippet, at + len(snippet))
     return out
 
 
@@ -136,14 +192,18 @@ class Featurized:
     X: np.ndarray
     y: np.ndarray
     groups: np.ndarray
+    #: Training weight per line (None: every line weighs 1); snippet-gold
+    #: pages weigh 0 on the lines no snippet decides.
+    weight: np.ndarray | None = None
 
 
 def featurize_page(page: Page, kinds: tuple[str, ...] = ("html",)) -> list[Featurized]:
     """Segment, featurize and label a page, as HTML and/or flattened to text.
 
-    Text mode sees the same lines (the page flattened one block per line, as
-    a naive scraper would), so it reuses the HTML labels. Hand-labelled pages
-    (``extra["labels"]``) keep their own kind and labels.
+    Text mode sees the page flattened one block per line, as a scraper
+    would (``flatten``: list items sometimes marked), with the labels of the
+    HTML lines they come from. Hand-labelled pages (``extra["labels"]``) keep
+    their own kind and labels.
     """
     if page.extra.get("labels") is not None:
         return [_hand_labelled(page)]
@@ -151,17 +211,70 @@ def featurize_page(page: Page, kinds: tuple[str, ...] = ("html",)) -> list[Featu
     groups = line_groups(doc)
     X = featurize(doc, groups)
     texts = [line.text for line in doc.lines]
-    y = body_only(align_labels(texts, page.body or ""), doc, X, page.title)
+    y, weight = page_labels(page, doc, X)
     out = []
     for kind in kinds:
         if kind == "text":
-            tdoc = from_text("\n".join(texts), url=page.url)
-            assert len(tdoc.lines) == len(texts)
-            out.append(Featurized(page.dataset, page.id, page.site, kind, texts, featurize(tdoc), y,
-                                  line_groups(tdoc)))
+            flat, source = flatten(doc, page.id)
+            tdoc = from_text("\n".join(flat), url=page.url)
+            assert len(tdoc.lines) == len(flat)
+            flat_y, flat_weight = _carried(y, weight, source)
+            out.append(Featurized(page.dataset, page.id, page.site, kind, flat, featurize(tdoc), flat_y,
+                                  line_groups(tdoc), flat_weight))
         else:
-            out.append(Featurized(page.dataset, page.id, page.site, kind, texts, X, y, groups))
+            out.append(Featurized(page.dataset, page.id, page.site, kind, texts, X, y, groups, weight))
     return out
+
+
+#: How list items come out of a scraper, one style per page (by a hash of its
+#: id, so half the pages stay plain): as they are, after "* ", numbered "1. "
+#: per list (Markdown and inscriptis), or after a "-" of their own line (the
+#: seed's flattening). Without them, text mode never sees a numbered ranking.
+FLATTEN_STYLES = ("plain", "plain", "plain", "star", "number", "dash_line")
+
+
+def flatten(doc: Document, page_id: str) -> tuple[list[str], np.ndarray]:
+    """The page's lines as flattened text, and the HTML line each comes from (-1: a "-" line)."""
+    style = FLATTEN_STYLES[int(hashlib.md5(page_id.encode()).hexdigest(), 16) % len(FLATTEN_STYLES)]
+    texts: list[str] = []
+    source: list[int] = []
+    numbers: dict[int, int] = {}  # per list element: the last number given
+    for i, line in enumerate(doc.lines):
+        text = line.text
+        if line.tag == "li" and style != "plain":
+            if style == "star":
+                text = "* " + text
+            elif style == "number":
+                parent = line.ancestors[0] if line.ancestors else -1
+                numbers[parent] = numbers.get(parent, 0) + 1
+                text = f"{numbers[parent]}. {text}"
+            else:
+                texts.append("-")
+                source.append(-1)
+        texts.append(text)
+        source.append(i)
+    return texts, np.array(source, dtype=np.intp)
+
+
+def _carried(y: np.ndarray, weight: np.ndarray | None, source: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Labels and weights of the flattened lines from their HTML lines ("-" lines: boilerplate, weight 0)."""
+    if (source >= 0).all():
+        return y[source], None if weight is None else weight[source]
+    flat_y = np.where(source >= 0, y[source], 0).astype(y.dtype)
+    flat_w = np.where(source >= 0, 1.0 if weight is None else weight[source], 0.0)
+    return flat_y, flat_w
+
+
+def page_labels(page: Page, doc: Document, X: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Labels of a dataset page's lines, and their weights (None: all 1) for snippet gold."""
+    texts = [line.text for line in doc.lines]
+    if page.body is None and ("with" in page.extra or "without" in page.extra):
+        y, weight = snippet_labels(texts, page.extra.get("with") or [], page.extra.get("without") or [])
+        convention = body_only(np.ones_like(y), doc, X, page.title) == 0
+        weight[convention] = 1.0
+        y[convention] = 0
+        return y, weight
+    return body_only(align_labels(texts, page.body or ""), doc, X, page.title), None
 
 
 def _hand_labelled(page: Page) -> Featurized:
@@ -178,9 +291,10 @@ def _hand_labelled(page: Page) -> Featurized:
 def code_digest() -> str:
     """Digest of the code that shapes features and labels (the key of cached datasets)."""
     digest = hashlib.sha256()
-    for module in (_features_module, _segment_module, _walk_module, _hints_module, _decode_module,
-                   _corpus_module):
+    for module in (_features_module, _vocab_module, _segment_module, _walk_module, _hints_module,
+                   _decode_module, _corpus_module, _metrics_module):
         digest.update(Path(str(module.__file__)).read_bytes())
+    digest.update(_vocab_module.VOCABULARY_PATH.read_bytes())
     digest.update(Path(__file__).read_bytes())
     return digest.hexdigest()[:16]
 
@@ -205,10 +319,12 @@ def load_dataset(data_dir: Path, name: str, *, kinds: tuple[str, ...] = ("html",
                 cached: list[Featurized] = pickle.load(f)
                 return cached
     result = _featurize_all(list(iter_dataset(data_dir, name)), kinds, jobs)
-    if cache is not None:
+    if cache is not None:  # written aside, then renamed: a reader never sees half a file
         cache.parent.mkdir(parents=True, exist_ok=True)
-        with open(cache, "wb") as f:
+        part = cache.with_suffix(f".{os.getpid()}.part")
+        with open(part, "wb") as f:
             pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
+        part.replace(cache)
     return result
 
 

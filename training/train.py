@@ -46,7 +46,11 @@ LICENCES = {
     "cleanportaleval": "none stated", "readability": "Apache-2.0",
     "google-trends-2017": "none stated (copy in a GPL-3.0 repository)",
     "big9": "research use only", "chaos": "research use only", "wcxb-articles": "CC-BY-4.0",
-    "trafilatura-eval": "Apache-2.0", "fixtures": "ours (repository licence)",
+    "trafilatura-eval": "Apache-2.0",
+    "daniel": "GPL-3.0 (repository); third-party news pages, research use",
+    "cwced": "MIT (48 pages are CleanEval inputs: CleanEval research terms)",
+    "fundus": "MIT (repository); third-party news pages",
+    "fixtures": "ours (repository licence)",
     "labels": "the user's own",
 }
 
@@ -78,15 +82,16 @@ def training_rows(pages: Sequence[Featurized], labelled: Sequence[Featurized],
                   weights: Sequence[np.ndarray] | None = None) -> TrainingRows:
     """The rows of the dataset pages (grouped by site) and of the hand-labelled pages (no group).
 
-    ``weights`` (one array per dataset page) replaces their line weights of 1;
-    lines weighted 0 are left out of training.
+    ``weights`` (one array per dataset page) replaces their line weights (the
+    page's own ``weight``, else 1); lines weighted 0 are left out of training.
     """
     views = [*pages, *labelled]
     lengths = np.array([len(v.y) for v in views], dtype=np.intp)
-    dataset_w = (np.concatenate(weights) if weights is not None and len(weights)
-                 else np.ones(int(lengths[:len(pages)].sum())))
+    if weights is None:
+        weights = [np.ones(len(v.y)) if v.weight is None else v.weight for v in pages]
+    dataset_w = np.concatenate([np.zeros(0), *weights])
     return TrainingRows(
-        X=np.concatenate([v.X for v in views]),
+        X=_stack_in_place(views, lengths),
         y=np.concatenate([v.y for v in views]),
         sample_weight=np.concatenate([dataset_w, np.full(int(lengths[len(pages):].sum()), LABELLED_WEIGHT)]),
         groups=np.repeat(np.array([p.site for p in pages] + [None] * len(labelled), dtype=object), lengths),
@@ -96,32 +101,56 @@ def training_rows(pages: Sequence[Featurized], labelled: Sequence[Featurized],
     )
 
 
-def page_text(page: Featurized, proba: np.ndarray, threshold: float) -> str:
-    """The body text the model engine would output for a featurized page."""
+def _stack_in_place(views: Sequence[Featurized], lengths: np.ndarray) -> np.ndarray:
+    """The views' feature rows in one matrix; each view's X becomes a slice of it.
+
+    The views keep their features (page_text reads them) without a second
+    copy of every row: the largest matrix of a training run, held once.
+    """
+    width = views[0].X.shape[1] if views else 0
+    X = np.empty((int(lengths.sum()), width), dtype=np.float32)
+    offset = 0
+    for view, n in zip(views, lengths.tolist()):
+        X[offset:offset + n] = view.X
+        view.X = X[offset:offset + n]
+        offset += n
+    return X
+
+
+def kept_lines(page: Featurized, proba: np.ndarray, threshold: float) -> np.ndarray:
+    """Which lines of a featurized page the model engine would keep (bool per line)."""
     doc = Document(kind=page.kind, lines=tuple(Line(text=t, index=i) for i, t in enumerate(page.texts)))
     decision = decide(proba, page.X, doc, threshold=threshold)
-    return "\n".join(t for t, label in zip(page.texts, decision.labels) if label is Label.CONTENT)
+    return np.array([label is Label.CONTENT for label in decision.labels], dtype=bool)
+
+
+def page_text(page: Featurized, proba: np.ndarray, threshold: float) -> str:
+    """The body text the model engine would output for a featurized page."""
+    kept = kept_lines(page, proba, threshold).tolist()
+    return "\n".join(t for t, k in zip(page.texts, kept) if k)
 
 
 def best_threshold(pages: list[Featurized], oof: list[np.ndarray],
-                   golds: list[str]) -> tuple[float, dict[float, float]]:
-    """Threshold with the best mean article F1 over datasets (HTML pages)."""
+                   golds: list[str | None]) -> tuple[float, dict[float, float]]:
+    """Threshold with the best mean article F1 over datasets (HTML pages with a gold body)."""
     table = {}
     for t in THRESHOLDS:
         per_ds: dict[str, list[tuple[str, str]]] = {}
         for page, proba, gold in zip(pages, oof, golds):
-            if page.kind == "html":
+            if page.kind == "html" and gold is not None:
                 per_ds.setdefault(page.dataset, []).append((gold, page_text(page, proba, t)))
         table[t] = float(np.mean([article_score(v).f1 for v in per_ds.values()]))
     return max(table, key=lambda t: table[t]), table
 
 
-def cv_report(pages: list[Featurized], oof: list[np.ndarray], golds: list[str],
+def cv_report(pages: list[Featurized], oof: list[np.ndarray], golds: list[str | None],
               threshold: float) -> dict[str, dict[str, float]]:
-    """Article-level P/R/F1 per dataset and kind from out-of-fold scores."""
+    """Article-level P/R/F1 per dataset and kind from out-of-fold scores (pages with a gold body)."""
     groups: dict[str, list[tuple[str, str]]] = {}
     for page, proba, gold in zip(pages, oof, golds):
-        groups.setdefault(f"{page.dataset}/{page.kind}", []).append((gold, page_text(page, proba, threshold)))
+        if gold is not None:
+            key = f"{page.dataset}/{page.kind}"
+            groups.setdefault(key, []).append((gold, page_text(page, proba, threshold)))
     report = {}
     for key in sorted(groups):
         s = article_score(groups[key])
@@ -130,7 +159,7 @@ def cv_report(pages: list[Featurized], oof: list[np.ndarray], golds: list[str],
     return report
 
 
-def cv_metrics(model: TwoStageClassifier, rows: TrainingRows, pages: list[Featurized], golds: list[str],
+def cv_metrics(model: TwoStageClassifier, rows: TrainingRows, pages: list[Featurized], golds: list[str | None],
                threshold: float | None) -> tuple[float, dict[str, Any]]:
     """The threshold (searched when None) and the CV report of a fitted model's out-of-fold scores."""
     oof1 = rows.per_page(model.oof_stage1_proba_)
@@ -145,17 +174,17 @@ def cv_metrics(model: TwoStageClassifier, rows: TrainingRows, pages: list[Featur
 
 
 def load_training_pages(args: argparse.Namespace,
-                        labelled: list[Featurized]) -> tuple[list[Featurized], list[str], dict[str, Any]]:
-    """Featurized dataset pages, their gold bodies, and what was used (with licences)."""
+                        labelled: list[Featurized]) -> tuple[list[Featurized], list[str | None], dict[str, Any]]:
+    """Featurized dataset pages, their gold bodies (None for snippet gold), and what was used (with licences)."""
     pages: list[Featurized] = []
-    golds: list[str] = []
+    golds: list[str | None] = []
     used: dict[str, Any] = {"fixtures": {"pages": len(labelled), "licence": LICENCES["fixtures"]}}
     if args.data_dir is None:
         return pages, golds, used
     for name in args.datasets:
         t0 = time.perf_counter()
         ds = load_dataset(args.data_dir, name, cache_dir=args.cache_dir, jobs=args.jobs)
-        bodies = {p.id: p.body or "" for p in iter_dataset(args.data_dir, name)}
+        bodies = {p.id: p.body for p in iter_dataset(args.data_dir, name)}
         pages += ds
         golds += [bodies[p.id] for p in ds]
         used[name] = {"pages": len({p.id for p in ds}), "licence": LICENCES.get(name, "unknown")}
