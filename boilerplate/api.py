@@ -26,6 +26,7 @@ def declutter(
     threshold: float | None = None,
     model: str | Path | None = None,
     max_bytes: int | None = DEFAULT_MAX_BYTES,
+    articles_only: bool = False,
 ) -> Extraction:
     """Return the article body of one page (HTML or flattened text).
 
@@ -38,20 +39,25 @@ def declutter(
             (model engine); defaults to the threshold stored with the model.
         model: path of a model file made by ``training.train``; default: shipped model.
         max_bytes: refuse larger inputs (None disables the guard).
+        articles_only: give an empty body, with a warning, for a page that is
+            not an article (``is_article`` False: a section front, a tag
+            page, a shop, a forum); model engine only.
 
     Returns:
-        An Extraction: ``text`` (one paragraph per line) and every line's decision.
+        An Extraction: ``text`` (one paragraph per line), every line's decision,
+        and whether the page is an article (``is_article``, ``article_score``).
 
     Raises:
         TypeError: if ``data`` is neither str nor bytes.
         OptionError: for an unknown engine or kind, or a threshold or max_bytes out of range.
         InputError: for input that is empty, binary, JSON or a feed, too large
             or undecodable (all subclasses of InputError).
-        ModelError: if the model file is missing, corrupt or incompatible.
+        ModelError: if the model file is missing, corrupt or incompatible (or,
+            with articles_only, has no page-kind model).
         EngineError: if an engine fails.
     """
     options = Options.of(kind=kind, engine=engine, threshold=threshold, model=model,
-                      max_bytes=max_bytes)
+                         max_bytes=max_bytes, articles_only=articles_only)
     return extract(data, options, url=url)
 
 
@@ -69,7 +75,8 @@ def extract(data: str | bytes, options: Options, *, url: str | None = None) -> E
         return run_trafilatura(text, url=url)
     reader = from_html if kind == "html" else from_text
     doc = reader(text, url=url, max_bytes=None)
-    return run_model(doc, load_model(options.model), threshold=options.threshold)
+    return run_model(doc, load_model(options.model), threshold=options.threshold,
+                     articles_only=options.articles_only)
 
 
 def declutter_lines(

@@ -92,6 +92,7 @@ def declutter_many(
     lines: bool = False,
     site_memory: bool | SiteRule = False,
     on_record: Callable[[PageRecord], None] | None = None,
+    articles_only: bool = False,
 ) -> Iterator[PageRecord]:
     """Declutter a stream of pages, here or on worker processes; one record per page, in order.
 
@@ -108,6 +109,8 @@ def declutter_many(
             then carry ``site``.
         on_record: called with each record as soon as it is made, before site
             memory holds it back (progress displays).
+        articles_only: as for ``declutter``: a page that is not an article
+            gets an empty body and a warning (its record is "empty").
 
     Returns:
         An iterator of PageRecords, one per page, in input order; a page that
@@ -115,11 +118,11 @@ def declutter_many(
 
     Raises:
         OptionError: at once, for an unknown engine or kind, a threshold out of
-            range, or jobs below 1.
+            range, jobs below 1, or articles_only with the trafilatura engine.
         ModelError: when iteration starts, once, if the model cannot be loaded.
     """
     rule = _site_rule(site_memory)
-    work = _work(engine, kind, threshold, model, max_bytes, bool(lines) or rule is not None)
+    work = _work(engine, kind, threshold, model, max_bytes, bool(lines) or rule is not None, articles_only)
     if jobs is not None and jobs < 1:
         raise OptionError(f"jobs must be at least 1, not {jobs}")
     stream: Iterator[Page] = (as_page(i, page) for i, page in enumerate(pages))
@@ -137,9 +140,10 @@ def site_key(page: Page) -> str:
 
 
 def _work(engine: Engine | str, kind: str, threshold: float | None, model: str | Path | None,
-          max_bytes: int | None, lines: bool) -> Work:
+          max_bytes: int | None, lines: bool, articles_only: bool = False) -> Work:
     """The checked options every page runs with."""
-    run = Options.of(kind=kind, engine=engine, threshold=threshold, model=model, max_bytes=max_bytes)
+    run = Options.of(kind=kind, engine=engine, threshold=threshold, model=model, max_bytes=max_bytes,
+                     articles_only=articles_only)
     return Work(run=run, lines=lines)
 
 

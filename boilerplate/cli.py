@@ -19,7 +19,7 @@ from . import __version__
 from .batch import declutter_many
 from .decode import DEFAULT_MAX_BYTES
 from .engines import Engine
-from .errors import BoilerplateError
+from .errors import BoilerplateError, OptionError
 from .readers import INPUT_SUFFIXES, STDIN, read_inputs
 from .records import PageRecord, error_message, line_dict
 from .sitememory import MIN_PAGES, SiteRule
@@ -79,7 +79,8 @@ Inputs = Annotated[list[str], typer.Argument(
 FormatOption = Annotated[OutputFormat, typer.Option(
     "--format", "-f", help="text: the body; markdown: title + paragraphs; json: one "
     "object per page (a list for several); jsonl: one record per page (source, url, "
-    "text, title, date, engine, model_version, kind, and site with --site-memory; or "
+    "text, title, date, engine, model_version, kind, is_article, article_score, and "
+    "site with --site-memory; or "
     "source, url, error); lines: one record per line (text, label, score, reason), the "
     "schema of our fixture labels.")]
 OutputOption = Annotated[Optional[Path], typer.Option(
@@ -107,6 +108,10 @@ ModelOption = Annotated[Optional[Path], typer.Option(
     "use files you made yourself, never one downloaded from elsewhere.",
     show_default="shipped model")]
 MaxBytesOption = Annotated[int, typer.Option(help="Refuse inputs larger than this many bytes.")]
+ArticlesOnlyOption = Annotated[bool, typer.Option(
+    "--articles-only", help="Give an empty body, with a warning, for pages that are not "
+    "articles (section fronts, tag pages, shops, forums); json and jsonl records say "
+    "is_article and article_score either way. Model engine only.")]
 VersionOption = Annotated[bool, typer.Option(
     "--version", callback=_version, is_eager=True, help="Show versions and exit.")]
 
@@ -118,7 +123,7 @@ def run(
     site_min_pages: SiteMinPagesOption = MIN_PAGES, engine: EngineOption = Engine.MODEL,
     kind: KindOption = InputKind.AUTO, threshold: ThresholdOption = None,
     model: ModelOption = None, max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
-    version: VersionOption = False,
+    articles_only: ArticlesOnlyOption = False, version: VersionOption = False,
 ) -> None:
     """Print the article body of each page; one bad page never stops the others.
 
@@ -133,9 +138,12 @@ def run(
                 jobs=jobs, engine=engine, kind=kind.value, threshold=threshold, model=model,
                 max_bytes=max_bytes, lines=lines or fmt in (OutputFormat.JSON, OutputFormat.LINES),
                 site_memory=SiteRule(min_pages=site_min_pages) if site_memory else False,
-                on_record=advance,
+                on_record=advance, articles_only=articles_only,
             )
             counts = _write(records, fmt, stream)
+    except OptionError as exc:  # options that do not go together (--articles-only with trafilatura)
+        typer.echo(f"declutter: {error_message(exc)}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
     except BoilerplateError as exc:  # the model cannot load: no page can be done
         typer.echo(f"declutter: {error_message(exc)}", err=True)
         raise typer.Exit(EXIT_FAILED) from None

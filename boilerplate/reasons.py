@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["Cue", "cue_text", "dropped", "kept", "repeated_on_site"]
+__all__ = ["Cue", "cue_text", "dropped", "kept", "not_article", "repeated_on_site"]
 
 
 class Cue(str, enum.Enum):
@@ -44,6 +44,7 @@ class Cue(str, enum.Enum):
     SHORT_NO_SENTENCE_END = "short-no-sentence-end"
     UNLIKE_PROSE = "unlike-prose"
     REPEATED_ON_SITE = "repeated-on-site"
+    NOT_ARTICLE = "not-an-article"
 
 
 _TEXT = {
@@ -95,6 +96,11 @@ def dropped(cues: tuple[Cue, ...], score: float, link_share: float = 0.0) -> str
         return f"dropped: reads like a caption (no sentence ending; score {score:.2f})"
     words = "; ".join(cue_text(cue, link_share) for cue in cues)
     return f"dropped: {words} (score {score:.2f})"
+
+
+def not_article(article_score: float, score: float) -> str:
+    """The reason of a line dropped because its page is not an article (``articles_only``)."""
+    return f"dropped: the page is not an article (article score {article_score:.2f}; line score {score:.2f})"
 
 
 def repeated_on_site(pages: int, of: int, where: str, score: float) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .decode import DEFAULT_MAX_BYTES, to_text
 from .document import Document, Line
 from .errors import InputError
+from .pagekind import page_hints
 from .sniff import Kind, detect_kind
 from .walk import clean, page_title, parse, walk
 
@@ -26,7 +27,8 @@ def from_html(html: str | bytes, *, url: str | None = None,
     root = parse(text)
     if root is None:
         return Document(kind="html", lines=(), url=url)
-    return Document(kind="html", lines=tuple(walk(root)), title=page_title(root), url=url)
+    return Document(kind="html", lines=tuple(walk(root)), title=page_title(root), url=url,
+                    hints=page_hints(root))
 
 
 def from_text(text: str | bytes, *, url: str | None = None,
