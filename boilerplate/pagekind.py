@@ -27,7 +27,7 @@ from .document import Document
 from .errors import ModelError
 from .features import FEATURE_NAMES
 from .model import RETRAIN_COMMAND, Model, sha256_of
-from .structure import STRUCTURE_NAMES, structure_columns
+from .structure import STRUCTURE_NAMES
 from .trees import FORMAT as TREES_FORMAT
 from .trees import Forest, read_forests, write_forests
 
@@ -75,13 +75,18 @@ KEPT_PROBABILITY = 0.3
 _LIST_RECORDS = np.log1p(3)
 #: ...with a link line (teasers) or a date line (comments, posts) in this share of records.
 _LIST_SHARE = 0.5
-#: A tag path shared by at least this many lines (log1p, as path_repeat) is a repeated one.
-_REPEATED_PATH = np.log1p(5)
-#: Short lines (at most 40 characters, log1p) with this share of digits: prices, counts, dates.
-_NUMERIC_SHARE = 0.2
-_SHORT_LOG_CHARS = np.log1p(40)
 _F = {name: i for i, name in enumerate(FEATURE_NAMES)}
 _S = {name: i for i, name in enumerate(STRUCTURE_NAMES)}
+#: The repeated-structure columns of the line features (structure.py; 0 in text mode).
+_STRUCTURE = [_F[name] for name in STRUCTURE_NAMES]
+_LIST_LEVELS = ("1", "2", "3", "_page")
+#: Record-count and share columns of the structure matrix, for teaser lists and comment threads.
+_TEASER = ([_S[f"rep{k}_records"] for k in _LIST_LEVELS], [_S[f"rep{k}_link"] for k in _LIST_LEVELS])
+_COMMENT = ([_S[f"rep{k}_records"] for k in _LIST_LEVELS], [_S[f"rep{k}_date"] for k in _LIST_LEVELS])
+#: Line flags summed by _content, in this order (the link flag is set from link_density).
+_FLAG_COLUMNS = [_F[name] for name in ("sem_heading", "sem_li", "date", "sem_article", "ends_sentence",
+                                        "link_density")]
+_HEADING, _LI, _DATE, _ARTICLE, _ENDS, _LINKED = range(6)
 #: schema.org types that say "an article" (lower case), and the kinds that say otherwise.
 _LD_KINDS = {
     "article": ("article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
@@ -107,7 +112,6 @@ _CONTENT_NAMES = (
     "link_page", "link_kept", "lines", "chars", "kept_sentence_end", "kept_mean_chars", "li_share",
     "headings", "heading_links", "date_lines", "article_tag", "mode_text", "longest_kept",
     "kept_concentration", "teaser_share", "teaser_kept", "comment_share", "comment_kept",
-    "path_most_lines", "repeated_share", "repeated_linked_share", "short_numbers", "kept_pieces",
 )
 _TITLE_NAMES = ("h1_chars", "h1_in_title", "title_chars", "h1_count")
 _HINT_NAMES = ("og_article", "og_website", "og_product", "og_missing", "published_time",
@@ -134,49 +138,39 @@ def page_features(texts: Sequence[str], X: np.ndarray, proba: np.ndarray, groups
 
 def _content(X: np.ndarray, proba: np.ndarray, groups: np.ndarray, structure: np.ndarray,
              chars: np.ndarray, links: np.ndarray) -> list[float]:
-    """What the line model made of the page: how much it keeps, how concentrated, of what kind."""
+    """What the line model made of the page: how much it keeps, how concentrated, of what kind.
+
+    The per-line flags go into one matrix, summed in one product (a page
+    feature costs a few microseconds: 25 small numpy calls each would cost more).
+    """
     n = len(chars)
     if n == 0:
         return [0.0] * len(_CONTENT_NAMES)
-    total = max(float(chars.sum()), 1.0)
     kept = proba >= KEPT_PROBABILITY
-    kept_chars = chars * kept
-    kept_total = float(kept_chars.sum())
-    kept_lines = int(kept.sum())
-    denominator = max(kept_total, 1.0)
     own = np.maximum(chars - links, 0.0)
-    run = _densest_run(chars * (proba - 0.5), kept_chars)
-    heading = X[:, _F["sem_heading"]] > 0
-    teaser = _in_lists(structure, "link")
-    comment = _in_lists(structure, "date")
+    kept_chars = chars * kept
+    flags = X[:, _FLAG_COLUMNS] > 0
+    flags[:, _LINKED] = X[:, _F["link_density"]] > 0.5
+    heading = flags[:, _HEADING]
+    lines = np.column_stack([kept, flags, heading & flags[:, _LINKED], kept & flags[:, _ENDS],
+                             _in_lists(structure, _TEASER), _in_lists(structure, _COMMENT)])
+    count, char, kept_char, own_char, link = (
+        np.column_stack([np.ones(n), chars, kept_chars, own, links]).T @ lines)
+    total, kept_total = max(float(chars.sum()), 1.0), float(kept_chars.sum())
+    kept_lines, denominator = int(count[0]), max(kept_total, 1.0)
     own_total = max(float(own.sum()), 1.0)
+    run = _densest_run(chars * (proba - 0.5), kept_chars)
     return [
         float(proba.max()), float(proba @ chars) / total, kept_total / total, np.log1p(kept_total),
-        np.log1p(kept_lines), np.log1p(run), run / denominator,
-        float(links.sum()) / total, float(links @ kept) / denominator, np.log1p(n), np.log1p(total),
-        float(X[kept, _F["ends_sentence"]].mean()) if kept_lines else 0.0,
-        np.log1p(kept_total / max(kept_lines, 1)),
-        float(chars @ (X[:, _F["sem_li"]] > 0)) / total,
-        np.log1p(int(heading.sum())),
-        float((heading & (X[:, _F["link_density"]] > 0.5)).sum()) / max(int(heading.sum()), 1),
-        np.log1p(int((X[:, _F["date"]] > 0).sum())), float((X[:, _F["sem_article"]] > 0).mean()),
+        np.log1p(kept_lines), np.log1p(run), run / denominator, float(links.sum()) / total,
+        float(link[0]) / denominator, np.log1p(n), np.log1p(total), count[-3] / max(kept_lines, 1),
+        np.log1p(kept_total / max(kept_lines, 1)), char[1 + _LI] / total, np.log1p(count[1 + _HEADING]),
+        count[-4] / max(count[1 + _HEADING], 1.0), np.log1p(count[1 + _DATE]), count[1 + _ARTICLE] / n,
         float(X[0, _F["mode_text"]]), np.log1p(float(kept_chars.max())),
         _concentration(groups, kept_chars) / denominator,
-        float(own @ teaser) / own_total, float(kept_chars @ teaser) / denominator,
-        float(own @ comment) / own_total, float(kept_chars @ comment) / denominator,
-        *_repetition(X, chars, total), np.log1p(int(np.count_nonzero(np.diff(kept.astype(np.int8)) == 1))
-                                               + int(kept[0])),
+        own_char[-2] / own_total, kept_char[-2] / denominator, own_char[-1] / own_total,
+        kept_char[-1] / denominator,
     ]
-
-
-def _repetition(X: np.ndarray, chars: np.ndarray, total: float) -> list[float]:
-    """Lines in tag paths repeated many times (product grids, link lists), and short numeric lines (prices)."""
-    repeat = X[:, _F["path_repeat"]]
-    repeated = repeat >= _REPEATED_PATH
-    linked = repeated & (X[:, _F["path_link_share"]] > 0.5)
-    numeric = (X[:, _F["digit_ratio"]] >= _NUMERIC_SHARE) & (X[:, _F["log_chars"]] <= _SHORT_LOG_CHARS)
-    return [float(repeat.max()), float(chars @ repeated) / total, float(chars @ linked) / total,
-            float(numeric.mean())]
 
 
 def _densest_run(values: np.ndarray, kept_chars: np.ndarray) -> float:
@@ -188,13 +182,11 @@ def _densest_run(values: np.ndarray, kept_chars: np.ndarray) -> float:
     return float(kept_chars[start:end + 1].sum())
 
 
-def _in_lists(structure: np.ndarray, what: str) -> np.ndarray:
-    """Lines in a repeated structure (at any record level) whose records mostly hold a link (or date) line."""
-    inside = np.zeros(structure.shape[0], dtype=bool)
-    for level in ("1", "2", "3", "_page"):
-        inside |= ((structure[:, _S[f"rep{level}_records"]] >= _LIST_RECORDS)
-                   & (structure[:, _S[f"rep{level}_{what}"]] >= _LIST_SHARE))
-    return inside
+def _in_lists(structure: np.ndarray, columns: tuple[list[int], list[int]]) -> np.ndarray:
+    """Lines in a repeated structure (at any record level) whose records mostly hold a link line
+    (teasers: ``_TEASER``) or a date line (comments, posts: ``_COMMENT``)."""
+    records, share = columns
+    return ((structure[:, records] >= _LIST_RECORDS) & (structure[:, share] >= _LIST_SHARE)).any(axis=1)
 
 
 def _concentration(groups: np.ndarray, kept_chars: np.ndarray) -> float:
@@ -239,12 +231,7 @@ def document_features(doc: Document, X: np.ndarray, proba: np.ndarray, groups: n
     """``page_features`` of a Document the line model has scored (X, its probabilities, line groups)."""
     texts = [line.text for line in doc.lines]
     links = np.fromiter((line.link_chars for line in doc.lines), dtype=np.float64, count=len(texts))
-    if doc.kind == "html":
-        chars = np.fromiter(map(len, texts), dtype=np.float64, count=len(texts))
-        structure = structure_columns(groups, chars, links, X[:, _F["date"]] > 0)
-    else:
-        structure = np.zeros((len(texts), len(STRUCTURE_NAMES)), dtype=np.float32)
-    return page_features(texts, X, proba, groups, structure, title=doc.title, url=doc.url,
+    return page_features(texts, X, proba, groups, X[:, _STRUCTURE], title=doc.title, url=doc.url,
                          hints=doc.hints, links=links)
 
 

@@ -86,3 +86,19 @@ def test_shares_of_the_page_sum_over_a_structure():
     own = np.array([len(line.text) - line.link_chars for line in doc.lines], dtype=np.float64)
     summaries = own[[3, 5, 7]].sum() / own.sum()
     assert abs(S[3, _S["rep1_share"]] - summaries) < 1e-6
+
+
+def test_hint_depth_counts_steps_up_to_the_nearest_named_class():
+    from boilerplate.structure import HINT_DEPTH_NAMES, hint_depth_columns
+
+    page = """<html><body><div class="story"><p>First paragraph of the story.</p></div>
+    <ol class="commentlist"><li class="comment"><p>A reader says so.</p></li>
+    <li><p>Another reader disagrees.</p></li></ol><p>Loose line</p></body></html>"""
+    doc = from_html(page)
+    depth = hint_depth_columns([line.path for line in doc.lines], line_groups(doc))
+    comment = HINT_DEPTH_NAMES.index("depth_comment")
+    content = HINT_DEPTH_NAMES.index("depth_content")
+    assert depth[:, comment].tolist() == [0, 2, 3, 0]
+    assert depth[:, content].tolist() == [2, 0, 0, 0]  # "story" names content, a step above <p>
+    assert depth.shape == (4, len(HINT_DEPTH_NAMES)) and depth.dtype == np.float32
+    assert hint_depth_columns([], np.zeros((0, 5), np.int64)).shape == (0, len(HINT_DEPTH_NAMES))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import shlex
 import sys
 import time
@@ -36,7 +37,7 @@ import numpy as np
 from boilerplate.document import Document
 from boilerplate.estimator import site_fold
 from boilerplate.model import DEFAULT_MODEL_PATH, Model, load_model
-from boilerplate.pagekind import PAGE_FEATURE_NAMES, document_features, save_page_kind
+from boilerplate.pagekind import PAGE_FEATURE_NAMES, document_features, page_kind_paths, save_page_kind
 from boilerplate.segment import from_html, from_text
 from boilerplate.trees import Forest, export
 from training.benchmarks.docs import replace_section
@@ -181,7 +182,15 @@ class Trained:
                 counts[dataset] = counts.get(dataset, 0) + 1
         return {"threshold": round(self.threshold, 6), "params": PARAMS, "folds": FOLDS,
                 "max_article_misses": MAX_ARTICLE_MISSES, "page_views": counts, "command": command,
-                "cv": report_rows(self.rows, self.oof, self.threshold)}
+                "cv": report_rows(self.rows, self.oof, self.threshold), "summary": self.summary()}
+
+    def summary(self) -> dict[str, float]:
+        """The target's two numbers: article pages marked not an article, listings and collections caught."""
+        y, kind, given = np.array(self.rows.y), np.array(self.rows.kind), np.array(self.rows.given)
+        html = (kind == "html") & given
+        lists = html & np.isin(np.array(self.rows.page_type), LIST_KINDS)
+        return {"articles_marked": round(float((self.oof[html & (y == 1)] < self.threshold).mean()), 4),
+                "lists_caught": round(float((self.oof[lists] < self.threshold).mean()), 4)}
 
 
 def train(rows: KindRows) -> Trained:
@@ -210,38 +219,29 @@ def report_rows(rows: KindRows, oof: np.ndarray, threshold: float) -> dict[str, 
     return table
 
 
-def render(trained: Trained, command: str, model: Model) -> str:
-    """The markdown section: per dataset, the pages marked not an article at the threshold."""
+def render(meta: dict[str, Any], command: str) -> str:
+    """The markdown section, from a page-kind model's metadata: per set of pages, the share
+    marked not an article at the threshold (out of fold)."""
     lines = [BEGIN, "## Page kind (out of fold)", "",
-             f"Generated on {datetime.date.today().isoformat()} by `{command}`. Line model "
-             f"`{model.version}`; page-kind trees ({len(PAGE_FEATURE_NAMES)} page features, "
-             f"boilerplate/pagekind.py) scored by {FOLDS} site-grouped folds: each page by a model "
-             "that never saw its site; the line probabilities it reads are out of fold for the line "
-             f"model's training datasets. Threshold {trained.threshold:.3f}: the article score under "
-             f"which {MAX_ARTICLE_MISSES:.0%} of the article datasets' pages fall (HTML, as given). "
-             "Share of each set's pages marked *not an article* (lower is better for article "
-             "datasets, higher for wcxb-other):", "",
+             f"Generated on {datetime.date.today().isoformat()} by `{command}`; the model: "
+             f"`{meta['command']}`. Page-kind trees ({len(PAGE_FEATURE_NAMES)} page features, "
+             f"boilerplate/pagekind.py) scored by {meta['folds']} site-grouped folds: each page by a "
+             "model that never saw its site; the line probabilities they read are out of fold for "
+             f"the line model's training datasets. Threshold {meta['threshold']:.3f}: the article "
+             f"score under which {meta['max_article_misses']:.0%} of the article datasets' pages fall "
+             "(HTML, as given). Share of each set's pages marked *not an article* (lower is better "
+             "for article datasets, higher for wcxb-other):", "",
              "| pages | article? | HTML (as given) | HTML without URL | flattened text |",
              "| --- | --- | ---: | ---: | ---: |"]
-    for name, cells in report_rows(trained.rows, trained.oof, trained.threshold).items():
+    for name, cells in meta["cv"].items():
         shown = [f"{share:.1%} of {n}" if share is not None else "n/a"
                  for n, share in (cells["html"], cells["html, no URL"], cells["text"])]
         lines.append(f"| {name} | {'yes' if cells['article'] else 'no'} | " + " | ".join(shown) + " |")
-    lines += ["", *summary_lines(trained), END, ""]
+    summary = meta["summary"]
+    lines += ["", f"All article pages (HTML, as given): {summary['articles_marked']:.1%} marked not an "
+              f"article; wcxb-other's listing and collection pages: {summary['lists_caught']:.1%} marked "
+              "not an article (target: at most 1% and at least 90%).", END, ""]
     return "\n".join(lines)
-
-
-def summary_lines(trained: Trained) -> list[str]:
-    """The target's two numbers: article pages marked not an article, listings and collections caught."""
-    rows, oof, t = trained.rows, trained.oof, trained.threshold
-    y, kind, given = np.array(rows.y), np.array(rows.kind), np.array(rows.given)
-    types = np.array(rows.page_type)
-    html = (kind == "html") & given
-    articles = float((oof[html & (y == 1)] < t).mean())
-    lists = float((oof[html & np.isin(types, LIST_KINDS)] < t).mean())
-    return [f"All article pages (HTML, as given): {articles:.1%} marked not an article; wcxb-other's "
-            f"listing and collection pages: {lists:.1%} marked not an article (target: at most 1% "
-            "and at least 90%)."]
 
 
 def line_probabilities(data_dir: Path, model: Model, oof_cache: Path | None, cache_dir: Path,
@@ -274,6 +274,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md")
+    parser.add_argument("--docs-only", action="store_true",
+                        help="write the docs section from the page-kind model beside --model, no training")
     return parser.parse_args(argv)
 
 
@@ -282,11 +284,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     command = "python -m training.pagekind " + shlex.join(sys.argv[1:] if argv is None else argv)
     model = load_model(args.model)
-    proba = line_probabilities(args.data_dir, model, args.oof_cache, args.cache_dir, args.threads)
-    articles, others = datasets(args.data_dir)
-    trained = train(collect(args.data_dir, [*articles, *others], proba, args.cache_dir, args.jobs))
-    meta_path = save_page_kind(trained.forest, args.model, trained.metadata(command))
-    section = render(trained, command, model)
+    meta_path = page_kind_paths(args.model)[1]
+    if not args.docs_only:
+        proba = line_probabilities(args.data_dir, model, args.oof_cache, args.cache_dir, args.threads)
+        articles, others = datasets(args.data_dir)
+        trained = train(collect(args.data_dir, [*articles, *others], proba, args.cache_dir, args.jobs))
+        save_page_kind(trained.forest, args.model, trained.metadata(command))
+    section = render(json.loads(meta_path.read_text(encoding="utf-8")), command)
     print(section)
     replace_section(args.out, section, BEGIN, END)
     print(f"wrote {meta_path} and {args.out}", file=sys.stderr)
