@@ -35,6 +35,7 @@ def declutter(
     threshold: float | None = None,
     model: str | Path | None = None,
     max_bytes: int | None = DEFAULT_MAX_BYTES,
+    articles_only: bool = False,
 ) -> Extraction:
     """Return the article body of one page (HTML or flattened text).
 
@@ -49,9 +50,13 @@ def declutter(
             (model engine); defaults to the threshold stored with the model.
         model: path of a model file made by ``training.train``; default: shipped model.
         max_bytes: refuse larger inputs (None disables the guard).
+        articles_only: give an empty body, with a warning, for a page that is
+            not an article (``is_article`` False: a section front, a tag
+            page, a shop, a forum); model engine only.
 
     Returns:
-        An Extraction: ``text`` (one paragraph per line) and every line's decision.
+        An Extraction: ``text`` (one paragraph per line), every line's decision,
+        and whether the page is an article (``is_article``, ``article_score``).
 
     Raises:
         TypeError: if ``data`` is neither str, bytes nor a path.
@@ -59,11 +64,12 @@ def declutter(
         InputError: for input that is empty, binary, JSON or a feed, too large
             or undecodable (all subclasses of InputError).
         OSError: if ``data`` is a path that cannot be read (FileNotFoundError...).
-        ModelError: if the model file is missing, corrupt or incompatible.
+        ModelError: if the model file is missing, corrupt or incompatible (or,
+            with articles_only, has no page-kind model).
         EngineError: if an engine fails.
     """
     options = Options.of(kind=kind, engine=engine, threshold=threshold, model=model,
-                      max_bytes=max_bytes)
+                         max_bytes=max_bytes, articles_only=articles_only)
     if isinstance(data, os.PathLike):
         data = _read_file(data, options.max_bytes)
     return extract(data, options, url=url)
@@ -100,7 +106,8 @@ def extract(data: str | bytes, options: Options, *, url: str | None = None) -> E
     else:
         doc = (html_document(page, url=url) if kind == "html"
                else from_text(page.text, url=url, max_bytes=None))
-        result = run_model(doc, load_model(options.model), threshold=options.threshold)
+        result = run_model(doc, load_model(options.model), threshold=options.threshold,
+                           articles_only=options.articles_only)
     if _names_a_file(data):
         result = replace(result, warnings=(FILE_NAME_WARNING.format(name=data), *result.warnings))
     return result

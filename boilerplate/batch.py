@@ -121,6 +121,7 @@ def declutter_many(
     site_memory: bool | SiteRule = False,
     on_record: Callable[[PageRecord], None] | None = None,
     page_timeout: float | None = PAGE_TIMEOUT,
+    articles_only: bool = False,
 ) -> Iterator[PageRecord]:
     """Declutter a stream of pages, here or on worker processes; one record per page, in order.
 
@@ -130,11 +131,11 @@ def declutter_many(
             ``source``, or a ``Page`` (from ``read_inputs``).
         jobs: worker processes; None (default): one per CPU, started once the
             batch is long enough to pay for them (module docstring); 1: none.
-        engine, kind, threshold, model, max_bytes: as for ``declutter``.
+        engine, kind, threshold, model, max_bytes, articles_only: as for ``declutter``
+            (a page that articles_only empties gives an "empty" record).
         lines: keep every line's decision in the records (``PageRecord.lines``).
-        site_memory: True (or a ``SiteRule``) to drop the content lines that
-            repeat on many pages of one site (``sitememory.py``); the records
-            then carry ``site``.
+        site_memory: True (or a ``SiteRule``) to drop the content lines that repeat on
+            many pages of one site (``sitememory.py``); the records then carry ``site``.
         on_record: called with each record as soon as it is made, before site
             memory holds it back (progress displays).
         page_timeout: seconds a page may take (module docstring); None: no limit.
@@ -145,12 +146,13 @@ def declutter_many(
 
     Raises:
         OptionError: at once, for an unknown engine or kind, a threshold out of
-            range, jobs below 1, or a page_timeout that is not a positive number.
+            range, jobs below 1, a page_timeout that is not a positive number, or
+            articles_only with the trafilatura engine.
         ModelError: when iteration starts, once, if the model cannot be loaded.
     """
     rule = _site_rule(site_memory)
     work = _work(engine, kind, threshold, model, max_bytes, bool(lines) or rule is not None,
-                 page_timeout, jobs)
+                 page_timeout, jobs, articles_only)
     stream: Iterator[Page] = (as_page(i, page) for i, page in enumerate(pages))
     if rule is None:
         return _tap(_records(stream, work, jobs), on_record)
@@ -166,9 +168,11 @@ def site_key(page: Page) -> str:
 
 
 def _work(engine: Engine | str, kind: str, threshold: float | None, model: str | Path | None,
-          max_bytes: int | None, lines: bool, page_timeout: float | None, jobs: int | None) -> Work:
+          max_bytes: int | None, lines: bool, page_timeout: float | None, jobs: int | None,
+          articles_only: bool = False) -> Work:
     """The checked options every page runs with (and a check of ``jobs``)."""
-    run = Options.of(kind=kind, engine=engine, threshold=threshold, model=model, max_bytes=max_bytes)
+    run = Options.of(kind=kind, engine=engine, threshold=threshold, model=model, max_bytes=max_bytes,
+                     articles_only=articles_only)
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise OptionError(f"jobs must be a whole number, at least 1, not {jobs!r}")
     return Work(run=run, lines=lines, page_timeout=_page_timeout(page_timeout))

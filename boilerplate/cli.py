@@ -173,8 +173,9 @@ Inputs = Annotated[list[str] | None, typer.Argument(metavar="INPUT", hidden=True
 FormatOption = Annotated[OutputFormat, typer.Option(
     "--format", "-f", help="text: the body; markdown: title + paragraphs; json: a list with one "
     "object per page, with its lines; jsonl: one record per page (source, url, text, title, "
-    "date, engine, model_version, kind, and site with --site-memory; or source, url, error); "
-    "lines: one record per line (text, label, score, reason), the schema of our fixture labels.")]
+    "date, engine, model_version, kind, is_article, article_score, and site with --site-memory; "
+    "or source, url, error); lines: one record per line (text, label, score, reason), the schema "
+    "of our fixture labels.")]
 OutputOption = Annotated[Path | None, typer.Option(
     "--output", "-o", metavar="FILE", show_default=False,
     help="Write to FILE instead of standard output (never an input).")]
@@ -207,6 +208,10 @@ MaxBytesOption = Annotated[int, typer.Option(
 PageTimeoutOption = Annotated[float, typer.Option(
     min=0.0, metavar="SECONDS", help="Seconds a page may take before it becomes an error record "
     "(0: no limit); a worker stuck on a page is killed and the page tried once more.")]
+ArticlesOnlyOption = Annotated[bool, typer.Option(
+    "--articles-only", help="Give an empty body, with a warning, for pages that are not "
+    "articles (section fronts, tag pages, shops, forums); json and jsonl records say "
+    "is_article and article_score either way. Model engine only.")]
 VersionOption = Annotated[bool, typer.Option(
     "--version", help="Show the version, the model (--model's, if given) and the compiled "
     "speed-ups, and exit.")]
@@ -237,7 +242,8 @@ def run(
     site_min_pages: SiteMinPagesOption = MIN_PAGES, engine: EngineOption = Engine.MODEL,
     kind: KindOption = InputKind.AUTO, threshold: ThresholdOption = None,
     model: ModelOption = None, max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
-    page_timeout: PageTimeoutOption = PAGE_TIMEOUT, version: VersionOption = False,
+    page_timeout: PageTimeoutOption = PAGE_TIMEOUT, articles_only: ArticlesOnlyOption = False,
+    version: VersionOption = False,
 ) -> None:
     """Print the article body of each input page (``_HELP``)."""
     if version:
@@ -253,7 +259,7 @@ def run(
                 jobs=jobs, engine=engine, kind=kind.value, threshold=threshold, model=model,
                 max_bytes=max_bytes, lines=lines or fmt in (OutputFormat.JSON, OutputFormat.LINES),
                 site_memory=SiteRule(min_pages=site_min_pages) if site_memory else False,
-                on_record=advance, page_timeout=page_timeout or None,
+                on_record=advance, page_timeout=page_timeout or None, articles_only=articles_only,
             )
             try:
                 counts = _write(records, fmt, stream)

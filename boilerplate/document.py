@@ -37,12 +37,18 @@ class Line:
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """A page cut into lines, in document order."""
+    """A page cut into lines, in document order.
+
+    ``hints`` are what the page's markup says of its kind, read before the
+    walk drops the head (``pagekind.page_hints``: "og:article", "ld:newsarticle"...);
+    empty for flattened text.
+    """
 
     kind: str
     lines: tuple[Line, ...]
     title: str | None = None
     url: str | None = None
+    hints: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +73,13 @@ class LineResult:
 
 @dataclass(frozen=True, slots=True)
 class Extraction:
-    """What ``declutter`` returns: the article body plus every line's decision."""
+    """What ``declutter`` returns: the article body plus every line's decision.
+
+    ``article_score`` is the page-kind model's probability that the page is
+    an article (0 to 1; None when it was not assessed: the trafilatura engine,
+    or a model trained without a page-kind model); ``is_article`` is whether
+    it reaches that model's threshold (True when not assessed).
+    """
 
     text: str
     lines: tuple[LineResult, ...]
@@ -78,6 +90,8 @@ class Extraction:
     date: str | None = None
     url: str | None = None
     warnings: tuple[str, ...] = field(default=())
+    is_article: bool = True
+    article_score: float | None = None
 
     @property
     def paragraphs(self) -> list[str]:

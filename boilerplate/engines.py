@@ -11,10 +11,11 @@ from typing import Any
 from . import reasons
 from .classify import decide
 from .document import Document, Extraction, Label, LineResult
-from .errors import EngineError, InputError
+from .errors import EngineError, InputError, ModelError
 from .features import featurize, line_groups
-from .model import Model
+from .model import RETRAIN_COMMAND, Model
 from .options import Engine
+from .pagekind import article_score
 from .reasons import Cue
 from .walk import SEM
 
@@ -37,29 +38,57 @@ TRAFILATURA_OPTIONS: dict[str, Any] = {
 }
 
 
-def run_model(doc: Document, model: Model, *, threshold: float | None = None) -> Extraction:
-    """Classify every line of a Document with the trained model."""
+def run_model(doc: Document, model: Model, *, threshold: float | None = None,
+              articles_only: bool = False) -> Extraction:
+    """Classify every line of a Document with the trained model, and the page as an article or not.
+
+    With ``articles_only``, a page that is not an article keeps no line.
+
+    Raises:
+        ModelError: with ``articles_only``, for a model without a page-kind model.
+    """
     groups = line_groups(doc)
     X = featurize(doc, groups)
     proba = model.content_proba(X, groups)
     decision = decide(proba, X, doc, threshold=model.threshold if threshold is None else threshold)
+    scored = article_score(model, doc, X, proba, groups)
+    if scored is None and articles_only:
+        raise ModelError(f"model {model.version} has no page-kind model, which articles_only needs; "
+                         f"retrain with `{RETRAIN_COMMAND}`")
+    is_article = scored is None or scored[1]
+    texts = [line.text for line in doc.lines]
+    scores = [round(p, 4) for p in proba.tolist()]
     # Positional, through map: keyword calls in a generator cost half as much again.
-    results = tuple(map(LineResult, [line.text for line in doc.lines], decision.labels,
-                        [round(p, 4) for p in proba.tolist()], decision.reasons, decision.cues))
+    results = tuple(map(LineResult, texts, decision.labels, scores, decision.reasons, decision.cues))
+    date = _date(results)
+    if articles_only and not is_article and scored is not None:
+        results = _not_article(texts, scores, scored[0])
     body = "\n".join(r.text for r in results if r.label is Label.CONTENT)
     return Extraction(
         text=body, lines=results, engine=Engine.MODEL.value, model_version=model.version,
-        kind=doc.kind, title=_headline(doc), date=_date(results), url=doc.url,
-        warnings=_warnings(doc, body),
+        kind=doc.kind, title=_headline(doc), date=date, url=doc.url,
+        warnings=_warnings(doc, body, None if is_article or scored is None else scored[0]),
+        is_article=is_article, article_score=None if scored is None else round(scored[0], 4),
     )
 
 
-def _warnings(doc: Document, body: str) -> tuple[str, ...]:
-    """Why a result is empty, when it is."""
+_NOT_ARTICLE = (Cue.NOT_ARTICLE,)
+
+
+def _not_article(texts: list[str], scores: list[float], score: float) -> tuple[LineResult, ...]:
+    """Every line dropped: the page is not an article (``articles_only``)."""
+    return tuple(LineResult(text, Label.BOILERPLATE, p, reasons.not_article(score, p), _NOT_ARTICLE)
+                 for text, p in zip(texts, scores))
+
+
+def _warnings(doc: Document, body: str, not_article: float | None) -> tuple[str, ...]:
+    """Why a result is empty, when it is (``not_article``: the article score of a page that is not one)."""
     if body:
         return ()
     if not doc.lines:
         return ("the page has no visible text",)
+    if not_article is not None:
+        return (f"not an article (article score {not_article:.2f})",)
     return ("no article text found",)
 
 

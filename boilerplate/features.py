@@ -21,6 +21,12 @@ import numpy as np
 
 from .document import Document, Line
 from .hints import HINTS
+from .region import REGION_NAMES, region_columns
+from .structure import COLUMN_NAMES as _STRUCTURE_COLUMNS
+from .structure import HINT_DEPTH_NAMES
+from .structure import columns as _structure
+from .structure import group_index as _group_index
+from .structure import group_index_per_column as _group_index_per_column
 from .vocab import Vocabulary, count_lines, load_vocabulary
 from .walk import ANCESTOR_LEVELS, SEM
 
@@ -29,7 +35,7 @@ __all__ = ["FEATURE_VERSION", "FEATURE_NAMES", "STAGE2_NAMES", "featurize", "lin
 
 #: Bump whenever a feature is added, removed, reordered or computed differently:
 #: a model saved with another version refuses to load.
-FEATURE_VERSION = 3
+FEATURE_VERSION = 4
 
 _TAG_GROUPS = {
     "p": "p", "div": "div", "li": "li", "h1": "h1", "h2": "h2_6", "h3": "h2_6",
@@ -282,9 +288,10 @@ _REGION_COLUMNS = tuple(
 
 FEATURE_NAMES: tuple[str, ...] = (
     _TEXT_COLUMNS + _MARKUP_COLUMNS + _POSITION_COLUMNS + _CONTEXT_COLUMNS + _REGION_COLUMNS
-    + _LIST_COLUMNS
+    + _LIST_COLUMNS + _STRUCTURE_COLUMNS
 )
 _INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}
+_STRUCTURE_FIRST = len(FEATURE_NAMES) - len(_STRUCTURE_COLUMNS)
 
 
 def featurize(doc: Document, groups: np.ndarray | None = None) -> np.ndarray:
@@ -301,7 +308,9 @@ def featurize(doc: Document, groups: np.ndarray | None = None) -> np.ndarray:
     links = np.fromiter((line.link_chars for line in doc.lines), dtype=np.float64, count=n)
     _text_shape(texts, X)
     if doc.kind == "html":
-        _markup(doc.lines, line_groups(doc) if groups is None else groups, chars, links, X)
+        groups = line_groups(doc) if groups is None else groups
+        _markup(doc.lines, groups, chars, links, X)
+        X[:, _STRUCTURE_FIRST:] = _structure(doc.lines, groups, chars, links, X[:, _col("date")] > 0)
     _position(doc.kind, chars, X)
     _lists(texts, chars, X)
     _context(X)
@@ -708,7 +717,7 @@ def _max_run(values: np.ndarray) -> tuple[int, int]:
 #: Raw columns the second stage sees again beside the probabilities.
 _STAGE2_RAW = ("log_chars", "link_density", "ends_sentence", "mode_text", "date_only",
                "sem_h1", "sem_heading", "bullet_only", "rel_pos", "title_case", "sem_li",
-               "tag_td", "item", "list_run", "run_headline_share", "function_share")
+               "tag_td", "item", "list_run", "run_headline_share", "function_share", *HINT_DEPTH_NAMES)
 #: Window radii (lines) for the smoothed probabilities: jusText's neighbour
 #: relabelling, generalised.
 _STAGE2_WINDOWS = (1, 2, 5)
@@ -717,7 +726,7 @@ STAGE2_NAMES: tuple[str, ...] = (
     *(f"p_win{r}" for r in _STAGE2_WINDOWS),
     *(f"p_anc{k}" for k in range(1, ANCESTOR_LEVELS + 1)), "p_path",
     "p_page_max", "p_page_mean", "p_page_share",
-    "in_kept_span", "dist_kept", *(f"raw_{name}" for name in _STAGE2_RAW),
+    "in_kept_span", "dist_kept", *(f"raw_{name}" for name in _STAGE2_RAW), *REGION_NAMES,
 )
 
 
@@ -777,32 +786,7 @@ def stage2_features(proba: np.ndarray, X: np.ndarray, groups: np.ndarray) -> np.
         S[:, col + 4] = np.log1p(np.minimum(left, right))
     else:
         S[:, col + 4] = np.log1p(n)
-    S[:, col + 5:] = X[:, [_col(name) for name in _STAGE2_RAW]]
+    raw = col + 5 + len(_STAGE2_RAW)
+    S[:, col + 5:raw] = X[:, [_col(name) for name in _STAGE2_RAW]]
+    S[:, raw:] = region_columns(p, groups, np.rint(np.expm1(X[:, _col("log_chars")].astype(np.float64))))
     return S
-
-
-def _group_index(keys: np.ndarray) -> np.ndarray:
-    """``np.unique(keys, return_inverse=True)[1]``: each key's rank among the distinct keys.
-
-    Group keys are small integers (element numbers, path numbers, -1 - line),
-    so a table over their range ranks them in linear time; np.unique sorts,
-    which made huge pages superlinear. Falls back to np.unique for keys
-    spread wider than a few times the number of lines.
-    """
-    keys = np.asarray(keys)
-    if keys.size == 0:
-        return np.zeros(0, dtype=np.intp)
-    lo, hi = int(keys.min()), int(keys.max())
-    if hi - lo > 8 * keys.size + 1_000_000:
-        return np.unique(keys, return_inverse=True)[1].reshape(keys.shape)
-    present = np.zeros(hi - lo + 1, dtype=np.intp)
-    shifted = keys - lo
-    present[shifted] = 1
-    return (present.cumsum() - 1)[shifted]
-
-
-def _group_index_per_column(keys: np.ndarray) -> np.ndarray:
-    """``_group_index`` of each column of a 2-d ``keys`` in one pass (each column's keys apart)."""
-    lo = keys.min(axis=0)
-    span = keys.max(axis=0) - lo + 1
-    return _group_index(keys + (span.cumsum() - span - lo))

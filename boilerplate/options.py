@@ -29,11 +29,13 @@ class Options:
     ``engine`` accepts an Engine or its value, ``model`` a path (kept as str,
     so the options pickle small for batch workers), ``threshold`` None (the
     model's own) or a number in [0, 1], ``max_bytes`` None (no limit) or a
-    non-negative int.
+    non-negative int, ``articles_only`` a bool (the model engine only: it is
+    the one that tells articles from other pages).
 
     Raises:
         OptionError: for an unknown engine or kind, a threshold that is not a
-            number in [0, 1] (NaN included), or a negative or non-integer max_bytes.
+            number in [0, 1] (NaN included), a negative or non-integer
+            max_bytes, or articles_only that is not a bool or asked of trafilatura.
     """
 
     kind: str = "auto"
@@ -41,14 +43,15 @@ class Options:
     threshold: float | None = None
     model: str | None = None
     max_bytes: int | None = DEFAULT_MAX_BYTES
+    articles_only: bool = False
 
     @classmethod
     def of(cls, *, kind: str = "auto", engine: Engine | str = Engine.MODEL,
            threshold: float | None = None, model: str | os.PathLike[str] | None = None,
-           max_bytes: int | None = DEFAULT_MAX_BYTES) -> Options:
+           max_bytes: int | None = DEFAULT_MAX_BYTES, articles_only: bool = False) -> Options:
         """Options from the loosely typed arguments of the public functions (an engine's name, a Path)."""
         return cls(kind=kind, engine=_engine(engine), threshold=threshold, model=_model(model),
-                   max_bytes=max_bytes)
+                   max_bytes=max_bytes, articles_only=articles_only)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "engine", _engine(self.engine))
@@ -56,6 +59,7 @@ class Options:
         object.__setattr__(self, "threshold", _threshold(self.threshold))
         object.__setattr__(self, "model", _model(self.model))
         object.__setattr__(self, "max_bytes", _max_bytes(self.max_bytes))
+        object.__setattr__(self, "articles_only", _articles_only(self.articles_only, self.engine))
 
 
 def _engine(value: Any) -> Engine:
@@ -95,4 +99,13 @@ def _max_bytes(value: Any) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise OptionError(f"max_bytes must be a whole number of bytes, 0 or more, not {value!r}")
+    return value
+
+
+def _articles_only(value: Any, engine: Engine) -> bool:
+    if not isinstance(value, bool):
+        raise OptionError(f"articles_only must be True or False, not {value!r}")
+    if value and engine is not Engine.MODEL:
+        raise OptionError(f"articles_only needs the model engine: {engine.value} does not tell "
+                          "articles from other pages")
     return value

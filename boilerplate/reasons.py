@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["KEPT", "Cue", "describe", "describe_all", "repeated_on_site"]
+__all__ = ["KEPT", "Cue", "describe", "describe_all", "not_article", "repeated_on_site"]
 
 
 class Cue(str, enum.Enum):
@@ -44,6 +44,7 @@ class Cue(str, enum.Enum):
     SHORT_NO_SENTENCE_END = "short-no-sentence-end"
     UNLIKE_PROSE = "unlike-prose"
     REPEATED_ON_SITE = "repeated-on-site"
+    NOT_ARTICLE = "not-an-article"
 
 
 _TEXT = {
@@ -125,6 +126,11 @@ def _form(cues: tuple[Cue, ...]) -> str | tuple[str, ...]:
 #: The form of each cue combination met so far (a few dozen occur; a page has
 #: hundreds of lines, and making their words was most of decide's time).
 _FORMS: dict[tuple[Cue, ...], str | tuple[str, ...]] = {}
+
+
+def not_article(article_score: float, score: float) -> str:
+    """The reason of a line dropped because its page is not an article (``articles_only``)."""
+    return f"dropped: the page is not an article (article score {article_score:.2f}; line score {score:.2f})"
 
 
 def repeated_on_site(pages: int, of: int, where: str, score: float) -> str:

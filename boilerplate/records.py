@@ -16,7 +16,8 @@ class PageRecord:
     """The outcome for one page: its ``extraction``, or an ``error`` saying why there is none.
 
     Read access mirrors Extraction (``text``, ``title``, ``date``, ``engine``,
-    ``model_version``, ``kind``, ``warnings``), empty or None for a failed page.
+    ``model_version``, ``kind``, ``warnings``, ``is_article``, ``article_score``),
+    empty or None for a failed page.
     A batch run without lines (``declutter_many(lines=False)``) keeps records
     small: their extraction has no lines and ``lines_kept`` is False.
     """
@@ -89,6 +90,16 @@ class PageRecord:
         return self.extraction.warnings if self.extraction is not None else ()
 
     @property
+    def is_article(self) -> bool | None:
+        """Whether the page is an article (None for a failed page)."""
+        return self.extraction.is_article if self.extraction is not None else None
+
+    @property
+    def article_score(self) -> float | None:
+        """The page-kind model's probability that the page is an article (None when not assessed)."""
+        return self.extraction.article_score if self.extraction is not None else None
+
+    @property
     def lines(self) -> tuple[LineResult, ...] | None:
         """Every line's decision, when the batch kept them; else None."""
         if self.extraction is None or not self.lines_kept:
@@ -103,7 +114,7 @@ class PageRecord:
         record: dict[str, Any] = {
             "source": self.source, "url": self.url, "text": found.text, "title": found.title,
             "date": found.date, "engine": found.engine, "model_version": found.model_version,
-            "kind": found.kind,
+            "kind": found.kind, "is_article": found.is_article, "article_score": found.article_score,
         }
         if self.site is not None:
             record["site"] = self.site

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from boilerplate.features import featurize, line_groups
+from boilerplate.features import FEATURE_NAMES, STAGE2_NAMES, featurize, line_groups
+from boilerplate.region import REGION_NAMES
 from boilerplate.segment import from_html
-from training.corpus import Page
+from boilerplate.structure import COLUMN_NAMES
 from training.benchmarks.levers import (
-    DEPTH_HINTS, comment_mask, container_mass_columns, hint_depths, page_hint_depths,
-    page_rank_columns, path_fanout_columns, trafilatura_columns,
+    STAGE1_COLUMNS, STAGE2_COLUMNS, VARIANTS, container_mass_columns, page_rank_columns,
+    path_fanout_columns, trafilatura_columns,
 )
 
 PAGE = """<html><body>
@@ -25,22 +26,6 @@ PAGE = """<html><body>
 def _doc():
     doc = from_html(PAGE)
     return doc, featurize(doc), line_groups(doc)
-
-
-def test_hint_depth_counts_levels_up_to_the_nearest_named_class():
-    comment = DEPTH_HINTS.index("comment")
-    assert hint_depths("div.story>p")[comment] == 0
-    assert hint_depths("ol.commentlist>li.comment>p")[comment] == 2
-    assert hint_depths("ol.commentlist>li>p")[comment] == 3
-    assert hint_depths("")[comment] == 0
-
-
-def test_page_hint_depths_follow_the_segmentation():
-    doc, _, _ = _doc()
-    depths = page_hint_depths(Page("d", "1", "s", PAGE, "", None, None, {}))
-    comment = DEPTH_HINTS.index("comment")
-    assert depths.shape == (len(doc.lines), len(DEPTH_HINTS))
-    assert [int(d) for d in depths[:, comment]] == [0, 0, 2, 2, 2]
 
 
 def test_path_fanout_tells_comment_threads_from_paragraphs():
@@ -74,13 +59,11 @@ def test_trafilatura_columns_mark_lines_in_its_output():
     assert (trafilatura_columns(["a"], None) == -1).all()
 
 
-def test_comment_mask_drops_only_cleaneval_comment_lines():
-    class V:
-        def __init__(self, dataset):
-            self.dataset, self.id, self.y = dataset, "1", np.zeros(3)
-
-    comment = DEPTH_HINTS.index("comment")
-    depths = np.zeros((3, len(DEPTH_HINTS)), np.float32)
-    depths[1, comment] = 2
-    masks = comment_mask([V("cleaneval"), V("dragnet")], {("cleaneval", "1"): depths, ("dragnet", "1"): depths})
-    assert masks[0].tolist() == [1, 0, 1] and masks[1].tolist() == [1, 1, 1]
+def test_issue_11s_design_is_the_shipped_one_without_issue_13s_columns():
+    before = [FEATURE_NAMES[i] for i in STAGE1_COLUMNS["before"]]
+    assert before == [name for name in FEATURE_NAMES if name not in COLUMN_NAMES]
+    assert len(before) == 141 and len(STAGE1_COLUMNS["shipped"]) == len(FEATURE_NAMES)
+    stage2 = [STAGE2_NAMES[i] for i in STAGE2_COLUMNS["before"]]
+    assert len(stage2) == 30 and not set(stage2) & set(REGION_NAMES)
+    assert not any(name.startswith("raw_depth_") for name in stage2)
+    assert VARIANTS["shipped"].weights and not VARIANTS["before"].weights

@@ -39,6 +39,7 @@ from boilerplate import decode as _decode_module
 from boilerplate import features as _features_module
 from boilerplate import hints as _hints_module
 from boilerplate import segment as _segment_module
+from boilerplate import structure as _structure_module
 from boilerplate import vocab as _vocab_module
 from boilerplate import walk as _walk_module
 from boilerplate.document import Document
@@ -292,7 +293,7 @@ def code_digest() -> str:
     """Digest of the code that shapes features and labels (the key of cached datasets)."""
     digest = hashlib.sha256()
     for module in (_features_module, _vocab_module, _segment_module, _walk_module, _hints_module,
-                   _decode_module, _corpus_module, _metrics_module):
+                   _decode_module, _corpus_module, _metrics_module, _structure_module):
         digest.update(Path(str(module.__file__)).read_bytes())
     digest.update(_vocab_module.VOCABULARY_PATH.read_bytes())
     digest.update(Path(__file__).read_bytes())

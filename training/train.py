@@ -33,6 +33,7 @@ from boilerplate.model import DEFAULT_MODEL_PATH, DEFAULT_THRESHOLD, save_model
 from training.corpus import TRAIN_DATASETS, iter_dataset
 from training.labels import LABEL_RULE, Featurized, labelled_pages, load_dataset
 from training.metrics import article_score
+from training.weights import line_weights
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
@@ -192,6 +193,29 @@ def load_training_pages(args: argparse.Namespace,
     return pages, golds, used
 
 
+def fit_page_kind(args: argparse.Namespace, pages: list[Featurized], rows: TrainingRows,
+                  model: TwoStageClassifier, command: str) -> None:
+    """The page-kind model beside the line model (training/pagekind.py), from this fit's
+    out-of-fold probabilities (the fitted model's own for pages it never trained on)."""
+    from boilerplate.pagekind import save_page_kind
+    from training import pagekind
+
+    articles, others = pagekind.datasets(args.data_dir)
+    if not others:
+        print(f"no {pagekind.OTHER_PAGES} in {args.data_dir}: no page-kind model", file=sys.stderr)
+        return
+    oof = {(v.dataset, v.id, v.kind): p for v, p in zip(pages, rows.per_page(model.oof_proba_))}
+
+    def proba(view: Featurized) -> np.ndarray:
+        found = oof.get((view.dataset, view.id, view.kind))
+        return found if found is not None else model.predict_proba(view.X, line_groups=view.groups)[:, 1]
+
+    trained = pagekind.train(pagekind.collect(args.data_dir, [*articles, *others], proba, args.cache_dir,
+                                              args.jobs))
+    path = save_page_kind(trained.forest, args.out, trained.metadata(command))
+    print(f"wrote {path.name}: {json.dumps(trained.summary())}", file=sys.stderr)
+
+
 def parse_args(argv: Sequence[str] | None) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
     """Command-line options (and the parser, for its errors)."""
     parser = argparse.ArgumentParser(prog="python -m training.train", description=__doc__,
@@ -224,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     cross = bool(pages) and args.folds > 1
     model = TwoStageClassifier(stages=args.stages if cross else 1, folds=args.folds, refit=not args.cv_only,
                                memory=args.cache_dir / "fits" if args.cache_dir else None, verbose=1)
-    rows = training_rows(pages, labelled)
+    rows = training_rows(pages, labelled, line_weights(pages, args.data_dir))
     if cross:
         print(f"cross-validation: {args.folds} folds grouped by site", file=sys.stderr)
     model.fit(rows.X, rows.y, **rows.fit_params())
@@ -245,6 +269,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "label_rule": LABEL_RULE,
     }
     meta_path = save_model(model.to_stages(), args.out, meta)
+    if cross:
+        fit_page_kind(args, pages, rows, model, meta["command"])
     trees = args.out.with_suffix(".npz")
     print(f"wrote {args.out}, {meta_path.name}" + (f" and {trees.name}" if trees.is_file() else "")
           + f" (threshold {threshold})", file=sys.stderr)

@@ -67,8 +67,10 @@ from boilerplate.errors import BoilerplateError
 from boilerplate.estimator import positive_proba
 from boilerplate.features import featurize, line_groups, stage2_features
 from boilerplate.model import DEFAULT_MODEL_PATH, Model, load_model
+from boilerplate.pagekind import article_score, page_hints
 from boilerplate.segment import from_html
 from boilerplate.sniff import check_page, detect_kind
+from boilerplate.walk import parse
 from training.benchmarks.docs import replace_section
 from training.corpus import SYNTHETIC
 
@@ -315,6 +317,8 @@ SUBSTAGES = (
     ("  of which stage 1 predict_proba", "stage1"),
     ("  of which features.stage2_features", "stage2_features"),
     ("  of which stage 2 predict_proba", "stage2"),
+    ("  page kind: pagekind.page_hints (in segment.from_html)", "page_hints"),
+    ("  page kind: pagekind.article_score (in the run_model rest)", "page_kind"),
 )
 
 
@@ -323,6 +327,7 @@ class _FixedProba:
 
     def __init__(self, model: Model, proba: np.ndarray) -> None:
         self.threshold, self.version, self._proba = model.threshold, model.version, proba
+        self.path, self.metadata = model.path, model.metadata  # its page-kind model is found by them
 
     def content_proba(self, X: np.ndarray, groups: np.ndarray) -> np.ndarray:
         return self._proba
@@ -376,9 +381,23 @@ def time_stages(pages: Sequence[BenchPage], model: Model) -> dict[str, list[floa
                 positive_proba(stages["stage2"], S)
                 d = pc()
                 steps["stage2_features"], steps["stage2"] = c - b, d - c
+        steps.update(_page_kind_steps(page, doc, X, proba, groups, model))
         for key, value in steps.items():
             out[key].append(value)
     return out
+
+
+def _page_kind_steps(page: BenchPage, doc: Any, X: np.ndarray, proba: np.ndarray, groups: np.ndarray,
+                     model: Model) -> dict[str, float]:
+    """Seconds of the page kind's two steps: the hints read from the parsed page, the score."""
+    root = parse(page.html)
+    pc = time.perf_counter
+    a = pc()
+    if root is not None:
+        page_hints(root)
+    b = pc()
+    article_score(model, doc, X, proba, groups)  # type: ignore[arg-type]
+    return {"page_hints": b - a, "page_kind": pc() - b}
 
 
 # ---------------------------------------------------------------- 4. memory over many pages
@@ -831,7 +850,9 @@ def stage_section(r: Report) -> list[str]:
         "The same pages, one stage at a time (same code path as `declutter`, timed around "
         "each call). *share* is the stage's share of the summed mean time. *building the "
         "Extraction* is `engines.run_model` (given the probabilities) minus line_groups, "
-        "featurize and decide: the LineResult tuple and the result fields. The *of which* rows "
+        "featurize and decide: the LineResult tuple, the page kind and the result fields. The "
+        "*page kind* rows time its two steps apart (reading og:type and schema.org types from the "
+        "parsed page, in from_html; the page features and trees, in run_model). The *of which* rows "
         "call the two stages' predictors directly (trees exported from the scikit-learn "
         "model as arrays, see `boilerplate/trees.py`, walked in C by `boilerplate/_ctrees.pyx` "
         "when it is built), as `Model.content_proba` does; *segment.from_html* walks the "

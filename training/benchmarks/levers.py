@@ -2,32 +2,38 @@
 
     python -m training.benchmarks.levers /work/shared/data --oof-cache /tmp/declutter-cache/evaluate-oof.pkl.gz
 
-Each lever is a variant of the second stage (or of the first stage's training
-labels) that answers one of issue 3's questions on pages the model never saw
-(3 site-grouped folds, as training.evaluate):
+Each variant is a design of the two stages, scored on pages the model never
+saw (3 site-grouped folds, as training.evaluate). The first four add issue
+13's levers one at a time, from issue 11's design to the shipped one:
 
-- ``base``: the shipped design: stage two on the stage-one probabilities of
-  the line, its neighbours and containers (features.stage2_features);
-- ``page_rank``: plus page-relative scores (the line's rank among the page's
+- ``before``: issue 11's design: stage one without the columns of
+  boilerplate/structure.py, stage two without those of boilerplate/region.py
+  and the hint depths, every line weighing 1;
+- ``structure``: stage one with the repeated sibling structures and the hint
+  depths of structure.py (teaser lists, comment threads, how far up the
+  class naming comments, related, nav... sits);
+- ``weights``: ``structure`` with training/weights.py's line weights
+  (comment threads count three times, cleaneval's comment boxes not at all);
+- ``shipped``: ``weights`` with stage two reading the article as a region
+  (region.py) and the hint depths: the shipped design.
+
+Then the shipped design plus a lever that did not go in (stage two only):
+
+- ``page_rank``: page-relative scores (the line's rank among the page's
   characters by probability, probability over the page's 90th percentile,
   wider and character-weighted windows, page size);
-- ``container_mass``: plus each container's share of the page's probable text
+- ``container_mass``: each container's share of the page's probable text
   and whether it is the page's heaviest container, per ancestor level;
-- ``path_fanout``: plus how many distinct containers share the line's tag path
-  (comment threads repeat one path under many parents; paragraphs do not);
-- ``hint_depth``: plus, per class hint (comment, related, nav, ...), how many
-  levels up the nearest element whose class names it sits (a page-wide class
-  on <body> is far; a comment's own box is near);
-- ``hint_depth_mask``: ``hint_depth`` with cleaneval's lines inside comment
-  boxes left out of training (cleaneval's gold keeps user comments, ours
-  does not); stage one is retrained out of fold for this;
-- ``ensemble``: ``hint_depth_mask`` plus trafilatura's own decision per line
-  (is the line in trafilatura's output, and the share of its +-3 neighbours
-  that are): the ``ensemble`` engine the issue suggests, HTML only.
+- ``path_fanout``: how many distinct containers share the line's tag path;
+- ``ensemble``: trafilatura's own decision per line (is the line in
+  trafilatura's output, and the share of its +-3 neighbours that are): the
+  ``ensemble`` engine issue 13 allows if it wins 0.01 mean F1, HTML only.
 
-Stage two of every variant is trained on the datasets' out-of-fold stage-one
-scores alone (no fixtures), so the variants compare with each other, not with
-the accuracy table of training.evaluate. The script owns its section of
+Stage one of the shipped design is training.evaluate's (the --oof-cache);
+the others are fitted here, the same way (fixtures in every fold). Stage two
+of every variant is trained on the datasets' out-of-fold stage-one scores
+alone (no fixtures), so the variants compare with each other, not with the
+accuracy table of training.evaluate. The script owns its section of
 docs/benchmarks.md.
 """
 
@@ -41,6 +47,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -52,10 +59,9 @@ from boilerplate.estimator import (
     build_estimator,
     site_fold,
 )
-from boilerplate.features import FEATURE_NAMES, stage2_features
-from boilerplate.hints import HINTS, hints
-from boilerplate.segment import from_html
-from boilerplate.walk import PATH_LEVELS
+from boilerplate.features import FEATURE_NAMES, STAGE2_NAMES, stage2_features
+from boilerplate.region import REGION_NAMES
+from boilerplate.structure import COLUMN_NAMES, HINT_DEPTH_NAMES
 from training.benchmarks.docs import replace_section
 from training.corpus import TRAIN_DATASETS, Page
 from training.evaluate import (
@@ -72,18 +78,41 @@ from training.evaluate import (
 from training.labels import Featurized, labelled_pages
 from training.metrics import article_score
 from training.train import FIXTURES, REPO, page_text, training_rows
+from training.weights import line_weights
 
 BEGIN = "<!-- levers.py:begin -->"
 END = "<!-- levers.py:end -->"
 DEFAULT_OUT = REPO / "docs" / "benchmarks.md"
 THRESHOLD = 0.3
-VARIANTS = ("base", "page_rank", "container_mass", "path_fanout", "hint_depth", "hint_depth_mask",
-            "ensemble")
-#: Variants trained with cleaneval's comment lines left out (both stages).
-MASKED = ("hint_depth_mask", "ensemble")
-#: Hints whose distance ``hint_depth`` measures (hints._HINT_PATTERNS names).
-DEPTH_HINTS = ("comment", "related", "popular", "nav", "share", "footer", "side", "subscribe", "ad",
-               "caption", "content", "list", "meta", "tag", "header", "title")
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A design: which stage-one columns ("before": issue 11's; "shipped": all), whether lines
+    are weighted, which stage-two columns, and an extra stage-two lever (a VARIANT_COLUMNS key)."""
+
+    stage1: str
+    weights: bool
+    stage2: str
+    extra: str = ""
+
+
+VARIANTS = {
+    "before": Variant("before", False, "before"),
+    "structure": Variant("shipped", False, "before"),
+    "weights": Variant("shipped", True, "before"),
+    "shipped": Variant("shipped", True, "shipped"),
+    "page_rank": Variant("shipped", True, "shipped", "page_rank"),
+    "container_mass": Variant("shipped", True, "shipped", "container_mass"),
+    "path_fanout": Variant("shipped", True, "shipped", "path_fanout"),
+    "ensemble": Variant("shipped", True, "shipped", "ensemble"),
+}
+#: The columns of each stage in issue 11's design (the shipped ones without issue 13's).
+_NEW_STAGE2 = {*REGION_NAMES, *(f"raw_{name}" for name in HINT_DEPTH_NAMES)}
+STAGE1_COLUMNS = {"before": [i for i, name in enumerate(FEATURE_NAMES) if name not in COLUMN_NAMES],
+                  "shipped": list(range(len(FEATURE_NAMES)))}
+STAGE2_COLUMNS = {"before": [i for i, name in enumerate(STAGE2_NAMES) if name not in _NEW_STAGE2],
+                  "shipped": list(range(len(STAGE2_NAMES)))}
 NEWS = ("big9", "cleanportaleval", "google-trends-2017", "l3s-gn1", "wcxb-articles", "readability")
 _F = {name: i for i, name in enumerate(FEATURE_NAMES)}
 _WS = re.compile(r"\s+")
@@ -164,32 +193,6 @@ def path_fanout_columns(p: np.ndarray, X: np.ndarray, groups: np.ndarray) -> np.
     return np.column_stack(cols).astype(np.float32)
 
 
-def hint_depths(path: str) -> np.ndarray:
-    """Levels up (1 = the line's own block) to the nearest path step whose class names each hint.
-
-    0 when no step of the (PATH_LEVELS deep) tag path does.
-    """
-    out = np.zeros(len(DEPTH_HINTS), np.float32)
-    steps = path.split(">")[::-1][:PATH_LEVELS] if path else []
-    for depth, step in enumerate(steps, start=1):
-        _, _, cls = step.partition(".")
-        if not cls:
-            continue
-        bits = hints(cls)
-        for j, name in enumerate(DEPTH_HINTS):
-            if not out[j] and bits & HINTS[name]:
-                out[j] = depth
-    return out
-
-
-def page_hint_depths(page: Page) -> np.ndarray:
-    """hint_depths of every line of a page, segmented as featurize_page does."""
-    cache: dict[str, np.ndarray] = {}
-    doc = from_html(page.html, url=page.url)
-    rows = [cache.setdefault(l.path or "", hint_depths(l.path or "")) for l in doc.lines]
-    return np.array(rows, np.float32).reshape(len(rows), len(DEPTH_HINTS))
-
-
 def trafilatura_columns(texts: Sequence[str], extracted: str | None) -> np.ndarray:
     """1 where the line is in trafilatura's output, and the share of its +-3 neighbours that are."""
     n = len(texts)
@@ -205,31 +208,23 @@ def trafilatura_columns(texts: Sequence[str], extracted: str | None) -> np.ndarr
 # ---------------------------------------------------------------- out-of-fold runs
 
 
-def comment_mask(views: list[Featurized], depths: dict) -> list[np.ndarray]:
-    """Training weights: 0 for cleaneval lines inside a comment box, else 1."""
-    comment = DEPTH_HINTS.index("comment")
-    weights = []
-    for v in views:
-        w = np.ones(len(v.y))
-        if v.dataset == "cleaneval":
-            w[depths[(v.dataset, v.id)][:, comment] > 0] = 0.0
-        weights.append(w)
-    return weights
-
-
-def stage_one_masked(views: list[Featurized], weights: list[np.ndarray], folds: int) -> list[np.ndarray]:
-    """Stage one out of fold with per-line training weights (fixtures added as train.py adds them)."""
-    rows = training_rows(views, labelled_pages(FIXTURES, split="train"), weights)
+def stage_one(views: list[Featurized], columns: list[int], weights: list[np.ndarray] | None,
+              folds: int) -> list[np.ndarray]:
+    """Stage one out of fold on some columns, with per-line weights (fixtures added as train.py adds them)."""
+    fixtures = labelled_pages(FIXTURES, split="train")
+    rows = training_rows(views, fixtures, weights)
     model = TwoStageClassifier(stages=1, folds=folds, refit=False, verbose=1)
-    model.fit(rows.X, rows.y, **rows.fit_params())
+    model.fit(rows.X[:, columns], rows.y, **rows.fit_params())
     return rows.per_page(model.oof_stage1_proba_)
 
 
-def stage_two(views: list[Featurized], proba1: list[np.ndarray], columns: Callable,
-              weights: list[np.ndarray] | None, folds: int, html_only: bool = False) -> list[np.ndarray]:
-    """Stage two out of fold on stage2_features plus ``columns(p, view)``."""
+def stage_two(views: list[Featurized], proba1: list[np.ndarray], variant: Variant, extra: Callable,
+              weights: list[np.ndarray] | None, folds: int) -> list[np.ndarray]:
+    """Stage two out of fold on the variant's stage2_features columns plus ``extra(p, view)``."""
     fold_of = np.array([site_fold(v.site, folds) for v in views])
-    S = [np.hstack([stage2_features(p, v.X, v.groups), columns(p, v)]) for p, v in zip(proba1, views)]
+    keep = STAGE2_COLUMNS[variant.stage2]
+    S = [np.hstack([stage2_features(p, v.X, v.groups)[:, keep], extra(p, v)]) for p, v in zip(proba1, views)]
+    html_only = variant.extra == "ensemble"
     out: list[np.ndarray] = [np.zeros(0)] * len(views)
     for k in range(folds):
         train = [i for i in range(len(views))
@@ -237,7 +232,7 @@ def stage_two(views: list[Featurized], proba1: list[np.ndarray], columns: Callab
         w = np.concatenate([weights[i] if weights else np.ones(len(views[i].y)) for i in train])
         est = build_estimator(**STAGE2_PARAMS)
         est.fit(np.concatenate([S[i] for i in train])[w > 0],
-                np.concatenate([views[i].y for i in train])[w > 0])
+                np.concatenate([views[i].y for i in train])[w > 0], clf__sample_weight=w[w > 0])
         for i in np.flatnonzero(fold_of == k):
             out[i] = est.predict_proba(S[i])[:, 1] if len(S[i]) else np.zeros(0)
     return out
@@ -272,9 +267,11 @@ def render(results: dict[str, dict], datasets: Sequence[str], command: str, seco
              f"Generated on {datetime.date.today().isoformat()} by `{command}`. Article F1 (shingle "
              f"metric, threshold {THRESHOLD}) per dataset on pages whose site the model never saw "
              f"({FOLDS} site-grouped folds); stage two of every variant is trained without the "
-             "fixtures, so compare rows with each other (the shipped design is `base`). Leaks: share "
-             "of l3s-gn1's annotated block characters that reach the output. See training/benchmarks/levers.py "
-             "for what each variant adds.", ""]
+             "fixtures, so compare rows with each other: `before` is issue 11's design, `shipped` "
+             "the shipped one, the rows between add its levers one at a time, the rows after try "
+             "one more each. Leaks: share of l3s-gn1's annotated block characters that reach the "
+             "output (whole blocks, pooled over pages). See training/benchmarks/levers.py for what "
+             "each variant adds.", ""]
     head = ["variant", *(short[d] for d in datasets), "mean (HTML)", "news mean", "mean (text)",
             "related leak", "comment leak", "not-content leak", "seconds"]
     lines += ["| " + " | ".join(head) + " |", "| --- |" + " ---: |" * (len(head) - 1)]
@@ -296,7 +293,7 @@ def render(results: dict[str, dict], datasets: Sequence[str], command: str, seco
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("data_dir", type=Path)
-    parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
+    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
     parser.add_argument("--oof-cache", type=Path, default=None,
                         help="stage-one out-of-fold results shared with training.evaluate")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR)
@@ -305,13 +302,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def variant_columns(depths: dict, extracted: dict) -> dict[str, Callable]:
-    """Each variant's extra stage-two columns, ``columns(p, view)``."""
-
-    def depth(v: Featurized) -> np.ndarray:
-        if v.kind != "html":
-            return np.zeros((len(v.y), len(DEPTH_HINTS)), np.float32)
-        return depths[(v.dataset, v.id)]
+def variant_columns(extracted: dict) -> dict[str, Callable]:
+    """Each lever's extra stage-two columns, ``columns(p, view)``."""
 
     def traf(v: Featurized) -> np.ndarray:
         if v.kind != "html":
@@ -319,30 +311,35 @@ def variant_columns(depths: dict, extracted: dict) -> dict[str, Callable]:
         return trafilatura_columns(v.texts, extracted[(v.dataset, v.id)])
 
     return {
-        "base": lambda p, v: np.zeros((len(p), 0), np.float32),
+        "": lambda p, v: np.zeros((len(p), 0), np.float32),
         "page_rank": lambda p, v: page_rank_columns(p, v.X),
         "container_mass": lambda p, v: container_mass_columns(p, v.X, v.groups),
         "path_fanout": lambda p, v: path_fanout_columns(p, v.X, v.groups),
-        "hint_depth": lambda p, v: depth(v),
-        "hint_depth_mask": lambda p, v: depth(v),
-        "ensemble": lambda p, v: np.hstack([depth(v), traf(v)]),
+        "ensemble": lambda p, v: traf(v),
     }
 
 
-def page_inputs(variants: Sequence[str], page_of: dict[tuple[str, str], Page]) -> tuple[dict, dict]:
-    """The hint depths and trafilatura outputs of every page, when a variant needs them."""
-    depths: dict = {}
-    if any(v.startswith("hint") or v == "ensemble" for v in variants):
-        t0 = time.perf_counter()
-        depths = {key: page_hint_depths(page) for key, page in page_of.items()}
-        log(f"hint depths: {time.perf_counter() - t0:.0f}s")
-    extracted: dict = {}
-    if "ensemble" in variants:
-        keys = list(page_of)
-        with ProcessPoolExecutor(2) as pool:
-            extracted = dict(zip(keys, pool.map(_traf_job, [(page_of[k].html, page_of[k].url) for k in keys],
-                                                chunksize=8)))
-    return depths, extracted
+def trafilatura_outputs(variants: Sequence[str], pages: dict[str, list[Page]]) -> dict:
+    """trafilatura's text of every page, when a variant needs it."""
+    if not any(VARIANTS[name].extra == "ensemble" for name in variants):
+        return {}
+    page_of = [(name, p) for name, ps in pages.items() for p in ps]
+    with ProcessPoolExecutor(2) as pool:
+        texts = pool.map(_traf_job, [(p.html, p.url) for _, p in page_of], chunksize=8)
+        return {(name, p.id): text for (name, p), text in zip(page_of, texts)}
+
+
+def stage_ones(variants: Sequence[str], views: list[Featurized], shipped: list[np.ndarray],
+               weights: list[np.ndarray]) -> dict[tuple[str, bool], list[np.ndarray]]:
+    """The stage-one out-of-fold probabilities each variant needs (the shipped one is given)."""
+    out = {("shipped", True): shipped}
+    for name in variants:
+        key = (VARIANTS[name].stage1, VARIANTS[name].weights)
+        if key not in out:
+            t0 = time.perf_counter()
+            out[key] = stage_one(views, STAGE1_COLUMNS[key[0]], weights if key[1] else None, FOLDS)
+            log(f"stage one {key}: {time.perf_counter() - t0:.0f}s")
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -352,20 +349,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     pages = select_pages(args.data_dir, list(TRAIN_DATASETS), None)
     golds = {(name, p.id): p.body or "" for name, ps in pages.items() for p in ps}
     views = load_views(args.data_dir, pages, args.cache_dir, None)
-    proba1 = oof_predictions(views, FOLDS, 1, None, args.data_dir, args.oof_cache, args.threads).proba
-    depths, extracted = page_inputs(args.variants, {(p.dataset, p.id): p for ps in pages.values() for p in ps})
-    columns = variant_columns(depths, extracted)
-    masked: tuple[list[np.ndarray], list[np.ndarray]] | None = None  # (weights, stage one)
+    weights = line_weights(views, args.data_dir)
+    shipped = oof_predictions(views, FOLDS, 1, None, args.data_dir, args.oof_cache, args.threads).proba
+    ones = stage_ones(args.variants, views, shipped, weights)
+    columns = variant_columns(trafilatura_outputs(args.variants, pages))
     results, seconds = {}, {}
     for name in args.variants:
         t0 = time.perf_counter()
-        weights, stage1 = None, proba1
-        if name in MASKED:
-            if masked is None:
-                mask = comment_mask(views, depths)
-                masked = (mask, stage_one_masked(views, mask, FOLDS))
-            weights, stage1 = masked
-        proba = stage_two(views, stage1, columns[name], weights, FOLDS, html_only=name == "ensemble")
+        variant = VARIANTS[name]
+        proba = stage_two(views, ones[(variant.stage1, variant.weights)], variant, columns[variant.extra],
+                          weights if variant.weights else None, FOLDS)
         results[name] = scores(views, proba, golds, pages)
         seconds[name] = time.perf_counter() - t0
         f1 = results[name]["f1"]
