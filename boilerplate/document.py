@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-__all__ = ["Label", "Line", "Document", "LineResult", "Extraction"]
+__all__ = ["Document", "Extraction", "Label", "Line", "LineResult", "PageMeta"]
 
 
 class Label(str, enum.Enum):
@@ -36,13 +36,24 @@ class Line:
 
 
 @dataclass(frozen=True, slots=True)
+class PageMeta:
+    """What a page's own metadata (JSON-LD, Open Graph, <meta>) says of its article."""
+
+    headline: str | None = None
+    date: str | None = None  # YYYY-MM-DD
+    author: str | None = None
+    site_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Document:
-    """A page cut into lines, in document order."""
+    """A page cut into lines, in document order, with its <title> and metadata."""
 
     kind: str
     lines: tuple[Line, ...]
     title: str | None = None
     url: str | None = None
+    meta: PageMeta = PageMeta()
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +78,12 @@ class LineResult:
 
 @dataclass(frozen=True, slots=True)
 class Extraction:
-    """What ``declutter`` returns: the article body plus every line's decision."""
+    """What ``declutter`` returns: the article body plus every line's decision.
+
+    ``title`` is the headline; ``date`` the publication date, YYYY-MM-DD from the
+    page's metadata, else the page's date line as it is written; ``author`` and
+    ``site_name`` as the page's metadata states them (None when it does not).
+    """
 
     text: str
     lines: tuple[LineResult, ...]
@@ -78,6 +94,8 @@ class Extraction:
     date: str | None = None
     url: str | None = None
     warnings: tuple[str, ...] = field(default=())
+    author: str | None = None
+    site_name: str | None = None
 
     @property
     def paragraphs(self) -> list[str]:

@@ -363,5 +363,5 @@ def test_date_lines_carry_the_date_cue_and_fill_the_date_field():
     result = declutter(page)
     dated = [line for line in result.lines if Cue.DATE.value in line.cues]
     assert [line.text for line in dated] == ["March 3, 2024"]
-    assert result.date == "March 3, 2024"
+    assert result.date == "2024-03-03"  # the date line read as YYYY-MM-DD
     assert dated[0].reason == "dropped: date/time line"
