@@ -47,10 +47,16 @@ from boilerplate import segment as _segment_module
 from boilerplate import walk as _walk_module
 from boilerplate.api import declutter
 from boilerplate.engines import run_trafilatura
-from boilerplate.errors import BoilerplateError, InputError
+from boilerplate.errors import BoilerplateError, InputError, ModelError
 from boilerplate.estimator import FOLDS, TwoStageClassifier, site_fold
 from boilerplate.features import featurize, line_groups
-from boilerplate.model import DEFAULT_MODEL_PATH, DEFAULT_THRESHOLD, Model, load_model
+from boilerplate.model import (
+    DEFAULT_MODEL_PATH,
+    DEFAULT_THRESHOLD,
+    Model,
+    load_model,
+    require_train_extra,
+)
 from boilerplate.segment import from_text
 from training import corpus as _corpus_module
 from training import labels as _labels_module
@@ -806,6 +812,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run every system on the selected pages, score them, and write the markdown section."""
     args = parse_args(argv)
+    try:
+        require_train_extra("evaluation")  # it trains a model per fold
+    except ModelError as exc:
+        print(f"training.evaluate: {exc}", file=sys.stderr)
+        return 1
     command = "python -m training.evaluate " + shlex.join(sys.argv[1:] if argv is None else argv)
     model_path = (args.model or DEFAULT_MODEL_PATH).resolve()
     model_path = model_path if model_path.is_file() else None

@@ -28,8 +28,14 @@ import numpy as np
 
 from boilerplate.classify import decide
 from boilerplate.document import Document, Label, Line
+from boilerplate.errors import ModelError
 from boilerplate.estimator import FOLDS, TwoStageClassifier
-from boilerplate.model import DEFAULT_MODEL_PATH, DEFAULT_THRESHOLD, save_model
+from boilerplate.model import (
+    DEFAULT_MODEL_PATH,
+    DEFAULT_THRESHOLD,
+    require_train_extra,
+    save_model,
+)
 from training.corpus import TRAIN_DATASETS, iter_dataset
 from training.labels import LABEL_RULE, Featurized, labelled_pages, load_dataset
 from training.metrics import article_score
@@ -184,6 +190,11 @@ def parse_args(argv: Sequence[str] | None) -> tuple[argparse.ArgumentParser, arg
 def main(argv: Sequence[str] | None = None) -> int:
     """Fit the model on the datasets and hand-labelled pages, report CV, write the model files."""
     parser, args = parse_args(argv)
+    try:
+        require_train_extra("training")
+    except ModelError as exc:
+        print(f"training.train: {exc}", file=sys.stderr)
+        return 1
     labelled = labelled_pages(FIXTURES, split="train")
     for folder in args.labels:
         labelled += labelled_pages(folder)
