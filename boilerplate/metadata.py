@@ -63,6 +63,7 @@ MAX_BYLINE_WORDS = 8
 #: Date lines read before this are not a news page's date; after today (plus time zones) neither.
 _OLDEST = datetime(1990, 1, 1)
 _SLACK = timedelta(days=1)
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
 
 def read_meta(root: etree._Element, page: str) -> PageMeta:
@@ -290,8 +291,15 @@ def _parse_date(text: str) -> str | None:
         from htmldate.extractors import try_date_expr
     except ImportError:  # pragma: no cover - htmldate comes with trafilatura
         return None
-    try:
-        found = try_date_expr(text, "%Y-%m-%d", False, _OLDEST, datetime.now() + _SLACK)
-    except (ValueError, OverflowError):  # dateutil's, on an odd line: it stays as written
-        return None
-    return found if isinstance(found, str) else None
+    newest = datetime.now() + _SLACK
+    # The line up to its first year as well: htmldate gives up on a line that goes on
+    # ("March 14, 2024 3:41 PM GMT Updated 2 hours ago").
+    year = _YEAR.search(text)
+    for part in (text, text[:year.end()] if year else ""):
+        try:
+            found = try_date_expr(part, "%Y-%m-%d", False, _OLDEST, newest) if part else None
+        except (ValueError, OverflowError):  # dateutil's, on an odd line: it stays as written
+            found = None
+        if isinstance(found, str):
+            return found
+    return None

@@ -157,6 +157,7 @@ def test_date_of_prefers_the_metadata_then_reads_the_line():
     assert date_of("2024-03-05", "May 1, 2020") == "2024-03-05"
     assert date_of(None, "Veröffentlicht am: 6. August 2009") == "2009-08-06"
     assert date_of(None, "28.01.2020") == "2020-01-28"
+    assert date_of(None, "March 14, 2024 3:41 PM GMT Updated 2 hours ago") == "2024-03-14"
     assert date_of(None, "Updated two hours ago") == "Updated two hours ago"
     assert date_of(None, None) is None
 
