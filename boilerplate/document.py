@@ -35,6 +35,10 @@ class Line:
     ancestors: tuple[int, ...] = ()
 
 
+#: A title longer than this is cut in an Extraction's repr (a headline is rarely longer).
+REPR_TITLE_CHARS = 80
+
+
 @dataclass(frozen=True, slots=True)
 class PageMeta:
     """What a page's own metadata (JSON-LD, Open Graph, <meta>) says of its article."""
@@ -76,7 +80,7 @@ class LineResult:
         return self.label is Label.CONTENT
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Extraction:
     """What ``declutter`` returns: the article body plus every line's decision.
 
@@ -96,6 +100,15 @@ class Extraction:
     warnings: tuple[str, ...] = field(default=())
     author: str | None = None
     site_name: str | None = None
+
+    def __repr__(self) -> str:
+        """A summary, not the page: title, size of the text, lines and how many were kept."""
+        kept = sum(1 for line in self.lines if line.label is Label.CONTENT)
+        title = self.title if self.title is None or len(self.title) <= REPR_TITLE_CHARS else (
+            self.title[:REPR_TITLE_CHARS - 1] + "\u2026")
+        return (f"Extraction(title={title!r}, text={len(self.text)} chars, "
+                f"lines={len(self.lines)} ({kept} kept), engine={self.engine!r}, "
+                f"date={self.date!r}, warnings={len(self.warnings)})")
 
     @property
     def paragraphs(self) -> list[str]:

@@ -61,7 +61,7 @@ from boilerplate.segment import from_text
 from training import corpus as _corpus_module
 from training import labels as _labels_module
 from training import train as _train_module
-from training.benchmarks.docs import replace_section
+from training.benchmarks.docs import replace_section, shown
 from training.corpus import TRAIN_DATASETS, Page, iter_dataset
 from training.labels import Featurized, featurize_page, labelled_pages, load_dataset
 from training.metrics import Score, article_score, normalise, page_pr, snippet_rates
@@ -817,7 +817,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ModelError as exc:
         print(f"training.evaluate: {exc}", file=sys.stderr)
         return 1
-    command = "python -m training.evaluate " + shlex.join(sys.argv[1:] if argv is None else argv)
+    command = shown("python -m training.evaluate " + shlex.join(sys.argv[1:] if argv is None else argv))
     model_path = (args.model or DEFAULT_MODEL_PATH).resolve()
     model_path = model_path if model_path.is_file() else None
     model = load_model(model_path) if model_path else None

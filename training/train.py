@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 import time
 from collections.abc import Sequence
@@ -36,6 +37,7 @@ from boilerplate.model import (
     require_train_extra,
     save_model,
 )
+from training.benchmarks.docs import shown
 from training.corpus import TRAIN_DATASETS, iter_dataset
 from training.labels import LABEL_RULE, Featurized, labelled_pages, load_dataset
 from training.metrics import article_score
@@ -223,7 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "training_lines": len(rows.y),
         "metrics": metrics,
         "estimator": {"stage1": repr(model.stage1_), "stage2": repr(model.stage2_)},
-        "command": "python -m training.train " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": shown("python -m training.train " + shlex.join(sys.argv[1:] if argv is None else argv)),
         "label_rule": LABEL_RULE,
     }
     meta_path = save_model(model.to_stages(), args.out, meta)

@@ -56,7 +56,7 @@ from boilerplate.features import FEATURE_NAMES, stage2_features
 from boilerplate.hints import HINTS, hints
 from boilerplate.segment import from_html
 from boilerplate.walk import PATH_LEVELS
-from training.benchmarks.docs import replace_section
+from training.benchmarks.docs import replace_section, shown
 from training.corpus import TRAIN_DATASETS, Page
 from training.evaluate import (
     DEFAULT_CACHE_DIR,
@@ -348,7 +348,8 @@ def page_inputs(variants: Sequence[str], page_of: dict[tuple[str, str], Page]) -
 def main(argv: Sequence[str] | None = None) -> int:
     """Every variant out of fold on the training datasets; writes the section."""
     args = parse_args(argv)
-    command = "python -m training.benchmarks.levers " + shlex.join(sys.argv[1:] if argv is None else argv)
+    command = shown("python -m training.benchmarks.levers "
+                    + shlex.join(sys.argv[1:] if argv is None else argv))
     pages = select_pages(args.data_dir, list(TRAIN_DATASETS), None)
     golds = {(name, p.id): p.body or "" for name, ps in pages.items() for p in ps}
     views = load_views(args.data_dir, pages, args.cache_dir, None)

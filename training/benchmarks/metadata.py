@@ -34,7 +34,7 @@ from typing import Any
 from boilerplate import declutter
 from boilerplate.metadata import iso_date, read_meta
 from boilerplate.walk import parse
-from training.benchmarks.docs import replace_section
+from training.benchmarks.docs import replace_section, shown
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs" / "benchmarks.md"
@@ -184,8 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark, print its table and (unless --no-docs) update docs/benchmarks.md."""
     args = parse_args(argv)
     given = sys.argv[1:] if argv is None else list(argv)
-    command = "python -m training.benchmarks.metadata " + shlex.join(
-        [a for a in given if a != "--no-docs"])
+    command = shown("python -m training.benchmarks.metadata "
+                    + shlex.join([a for a in given if a != "--no-docs"]))
     offsets = [int(o) for o in args.offsets.split(",")]
     samples = {offset: run(args.data_dir, args.every, offset) for offset in offsets}
     section = report(samples, args.every, command)
