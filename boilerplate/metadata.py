@@ -240,6 +240,8 @@ def _best_line(stated: str, candidates: list[str], site: str | None, share: floa
     whole = _key(stated)
     best, size = None, max(MIN_HEADLINE_CHARS, int(share * len(whole))) - 1
     for line in candidates:
+        if len(line) <= size:  # its key is no longer than the line: it cannot be the longest
+            continue
         key = _key(line)
         if len(key) > size and key in whole and not _is_site(line, site):
             best, size = line, len(key)
