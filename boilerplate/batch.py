@@ -136,18 +136,16 @@ def declutter_many(
         lines: keep every line's decision in the records (``PageRecord.lines``).
         site_memory: True (or a ``SiteRule``) to drop the content lines that repeat on
             many pages of one site (``sitememory.py``); the records then carry ``site``.
-        on_record: called with each record as soon as it is made, before site
-            memory holds it back (progress displays).
+        on_record: called with each record as soon as it is made (before site memory).
         page_timeout: seconds a page may take (module docstring); None: no limit.
 
     Returns:
-        An iterator of PageRecords, one per page, in input order; a page that
-        fails gives a record whose ``error`` says why: it never raises for a page.
+        PageRecords, one per page, in input order; a page that fails gives a
+        record whose ``error`` says why: it never raises for a page.
 
     Raises:
         OptionError: at once, for an unknown engine or kind, a threshold out of
-            range, jobs below 1, a page_timeout that is not a positive number, or
-            articles_only with the trafilatura engine.
+            range, jobs below 1, a page_timeout not above 0, or articles_only with trafilatura.
         ModelError: when iteration starts, once, if the model cannot be loaded.
     """
     rule = _site_rule(site_memory)

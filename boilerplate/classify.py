@@ -92,6 +92,8 @@ def _cue_codes(keep: np.ndarray, rescued: np.ndarray, date_only: np.ndarray, pro
     """Every line's cues as an index into _COMBINATIONS: kept on score or rescued; dropped
     as a date, or by what marks it."""
     codes = np.where(rescued, _RESCUED_CODE, np.where(keep, _SCORE_CODE, _DATE_CODE))
+    scored = keep & ~rescued
+    codes[scored] = _kept_codes(X[:, _KEPT_COLUMNS][scored])
     dropped = ~keep & ~date_only
     codes[dropped] = _dropped_codes(X[dropped], proba[dropped])
     return codes
@@ -107,21 +109,37 @@ def _dropped_codes(X: np.ndarray, proba: np.ndarray) -> np.ndarray:
     if n == 0:
         return np.zeros(0, dtype=np.intp)
     R = X[:, _REASON_COLUMNS].astype(np.float64)  # compared in double, as Python floats are
-    held = _held_cues(R)
-    rows = np.arange(n)
-    first = held.argmax(axis=1)
-    has_first = held[rows, first]
-    held[rows, first] = False
-    second = held.argmax(axis=1)
-    has_second = has_first & held[rows, second]
+    code, has_first = _first_two(_held_cues(R), 0, _SINGLE)
     no_end = R[:, _R_ENDS_SENTENCE] == 0
     # A pair, a single cue, then the fallbacks (see _COMBINATIONS).
-    code = np.where(has_second, first * _N_RANKED + second, _SINGLE + first)
     code = np.where(has_first, code, np.where(no_end & (R[:, _R_LOG_CHARS] < SHORT_LOG_CHARS),
                                               _SHORT_NO_END_CODE, np.where(no_end, _NO_END_CODE,
                                                                            _PROSE_CODE)))
     code[(R[:, _R_MODE_TEXT] > 0) & no_end & (proba >= CAPTION_REASON_MIN_SCORE)] = _CAPTION_CODE
     return code
+
+
+def _kept_codes(K: np.ndarray) -> np.ndarray:
+    """The cues of lines kept on their score (their _KEPT_COLUMNS) as indexes into
+    _COMBINATIONS: the first two of _KEPT_CUES that hold (the score alone when none does)."""
+    held = np.empty((K.shape[0], _N_KEPT), dtype=bool)
+    held[:, 0] = (K[:, 0] > 0) & (K[:, 1] >= SHORT_LOG_CHARS)
+    np.greater(K[:, 2:], 0, out=held[:, 1:])
+    held[:, _K_MAIN] &= ~held[:, _K_ARTICLE]
+    code, has_first = _first_two(held, _KEPT_PAIRS, _KEPT_SINGLE)
+    return np.where(has_first, code, _SCORE_CODE)
+
+
+def _first_two(held: np.ndarray, pairs: int, singles: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first two held cues of each row as an index into _COMBINATIONS (its pairs start
+    at ``pairs``, first * cues + second; its single cues at ``singles``), and whether any is held."""
+    rows = np.arange(held.shape[0])
+    first = held.argmax(axis=1)
+    has_first = held[rows, first]
+    held[rows, first] = False
+    second = held.argmax(axis=1)
+    has_second = has_first & held[rows, second]
+    return np.where(has_second, pairs + first * held.shape[1] + second, singles + first), has_first
 
 
 def _dropped_cues(X: np.ndarray, proba: np.ndarray) -> list[tuple[Cue, ...]]:
@@ -177,3 +195,23 @@ _REASON_COLUMNS = [_F[name] for name in ("mode_text", "ends_sentence", "link_den
 _REASON_COLUMNS += [_F[name] for name, _ in _HINT_CUES]
 _R_MODE_TEXT, _R_ENDS_SENTENCE, _R_LINK, _R_BULLET, _R_DUP, _R_BOILER, _R_LOG_CHARS = range(7)
 _R_FIRST_HINT = 7  # then the _HINT_CUES columns, in order
+
+#: Markup cues of a line kept on its score and the feature that marks each, in the
+#: order they rank, after prose (a sentence-ending line of SHORT_LOG_CHARS or more).
+_KEPT_HINTS = (
+    ("tag_h2_6", Cue.SUBHEADING),
+    ("sem_article", Cue.ARTICLE_TAG),
+    ("sem_main", Cue.MAIN_TAG),
+    ("hint_content", Cue.CONTENT_CLASS),
+    ("region40_in", Cue.DENSE_REGION),
+)
+_K_ARTICLE, _K_MAIN = 2, 3  # <main> says nothing more about a line inside <article>
+#: Columns the kept cues read: ends_sentence and log_chars (prose), then _KEPT_HINTS'.
+_KEPT_COLUMNS = [_F["ends_sentence"], _F["log_chars"], *(_F[name] for name, _ in _KEPT_HINTS)]
+_KEPT_CUES = (Cue.PROSE, *(cue for _, cue in _KEPT_HINTS))
+_N_KEPT = len(_KEPT_CUES)
+#: The kept combinations follow _COMBINATIONS' others: pairs (first * _N_KEPT + second), then singles.
+_KEPT_PAIRS = len(_COMBINATIONS)
+_KEPT_SINGLE = _KEPT_PAIRS + _N_KEPT * _N_KEPT
+_COMBINATIONS += (*((Cue.SCORE, a, b) for a in _KEPT_CUES for b in _KEPT_CUES),
+                  *((Cue.SCORE, a) for a in _KEPT_CUES))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-__all__ = ["Label", "Line", "Document", "LineResult", "Extraction"]
+__all__ = ["Document", "Extraction", "Label", "Line", "LineResult", "PageMeta"]
 
 
 class Label(str, enum.Enum):
@@ -35,13 +35,28 @@ class Line:
     ancestors: tuple[int, ...] = ()
 
 
+#: A title longer than this is cut in an Extraction's repr (a headline is rarely longer).
+REPR_TITLE_CHARS = 80
+
+
+@dataclass(frozen=True, slots=True)
+class PageMeta:
+    """What a page's own metadata (JSON-LD, Open Graph, <meta>) says of its article."""
+
+    headline: str | None = None
+    date: str | None = None  # YYYY-MM-DD
+    author: str | None = None
+    site_name: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Document:
-    """A page cut into lines, in document order.
+    """A page cut into lines, in document order, with its <title> and metadata.
 
     ``hints`` are what the page's markup says of its kind, read before the
     walk drops the head (``pagekind.page_hints``: "og:article", "ld:newsarticle"...);
-    empty for flattened text.
+    ``meta`` what its metadata says of its article (``metadata.read_meta``);
+    both empty for flattened text.
     """
 
     kind: str
@@ -49,6 +64,7 @@ class Document:
     title: str | None = None
     url: str | None = None
     hints: frozenset[str] = frozenset()
+    meta: PageMeta = PageMeta()
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +87,7 @@ class LineResult:
         return self.label is Label.CONTENT
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Extraction:
     """What ``declutter`` returns: the article body plus every line's decision.
 
@@ -79,6 +95,9 @@ class Extraction:
     an article (0 to 1; None when it was not assessed: the trafilatura engine,
     or a model trained without a page-kind model); ``is_article`` is whether
     it reaches that model's threshold (True when not assessed).
+    ``title`` is the headline; ``date`` the publication date, YYYY-MM-DD from the
+    page's metadata, else the page's date line as it is written; ``author`` and
+    ``site_name`` as the page's metadata states them (None when it does not).
     """
 
     text: str
@@ -92,6 +111,17 @@ class Extraction:
     warnings: tuple[str, ...] = field(default=())
     is_article: bool = True
     article_score: float | None = None
+    author: str | None = None
+    site_name: str | None = None
+
+    def __repr__(self) -> str:
+        """A summary, not the page: title, size of the text, lines and how many were kept."""
+        kept = sum(1 for line in self.lines if line.label is Label.CONTENT)
+        title = self.title if self.title is None or len(self.title) <= REPR_TITLE_CHARS else (
+            self.title[:REPR_TITLE_CHARS - 1] + "\u2026")
+        return (f"Extraction(title={title!r}, text={len(self.text)} chars, "
+                f"lines={len(self.lines)} ({kept} kept), engine={self.engine!r}, "
+                f"date={self.date!r}, warnings={len(self.warnings)})")
 
     @property
     def paragraphs(self) -> list[str]:

@@ -8,18 +8,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import reasons
+import numpy as np
+
+from . import metadata, reasons
 from .classify import decide
-from .document import Document, Extraction, Label, LineResult
+from .document import Document, Extraction, Label, LineResult, PageMeta
 from .errors import EngineError, InputError, ModelError
-from .features import featurize, line_groups
+from .features import FEATURE_NAMES, featurize, line_groups
 from .model import RETRAIN_COMMAND, Model
 from .options import Engine
 from .pagekind import article_score
 from .reasons import Cue
-from .walk import SEM
+from .walk import SEM, clean, page_title, parse
 
-__all__ = ["Engine", "TRAFILATURA_OPTIONS", "run_model", "run_trafilatura"]
+__all__ = ["TRAFILATURA_OPTIONS", "Engine", "run_model", "run_trafilatura"]
 
 
 #: The fixed option set of the baseline: plain text of the main content,
@@ -60,14 +62,17 @@ def run_model(doc: Document, model: Model, *, threshold: float | None = None,
     scores = [round(p, 4) for p in proba.tolist()]
     # Positional, through map: keyword calls in a generator cost half as much again.
     results = tuple(map(LineResult, texts, decision.labels, scores, decision.reasons, decision.cues))
-    date = _date(results)
+    meta = doc.meta
+    date = metadata.date_of(meta.date, _date(doc, results))
     if articles_only and not is_article and scored is not None:
         results = _not_article(texts, scores, scored[0])
     body = "\n".join(r.text for r in results if r.label is Label.CONTENT)
     return Extraction(
         text=body, lines=results, engine=Engine.MODEL.value, model_version=model.version,
-        kind=doc.kind, title=_headline(doc), date=date, url=doc.url,
+        kind=doc.kind, title=metadata.headline(meta, doc.title, *_headlines(doc, decision.labels)),
+        date=date, url=doc.url,
         warnings=_warnings(doc, body, None if is_article or scored is None else scored[0]),
+        author=meta.author or _byline(doc, X, decision.labels), site_name=meta.site_name,
         is_article=is_article, article_score=None if scored is None else round(scored[0], 4),
     )
 
@@ -92,18 +97,49 @@ def _warnings(doc: Document, body: str, not_article: float | None) -> tuple[str,
     return ("no article text found",)
 
 
-def _headline(doc: Document) -> str | None:
-    """The first <h1> line, else the page <title>."""
-    for line in doc.lines:
-        if line.sem & SEM["h1"]:
-            return line.text
-    return doc.title
+def _headlines(doc: Document, labels: tuple[Label, ...]) -> tuple[list[str], str | None]:
+    """Lines that may show the headline (the lines just before the first kept line, nearest
+    first, the <h1>s, the other headings), and the <h1> nearest the story."""
+    start = next((i for i, label in enumerate(labels) if label is Label.CONTENT), len(labels))
+    near = [line.text for line in reversed(doc.lines[max(0, start - HEADLINE_LOOKBACK):start])]
+    h1 = [line for line in doc.lines if line.sem & _H1]
+    headings = [line.text for line in doc.lines if line.tag in _HEADING_TAGS]
+    before = [line.text for line in h1 if line.index <= start]
+    nearest = before[-1] if before else h1[0].text if h1 else None
+    return [*near, *(line.text for line in h1), *headings], nearest
 
 
-def _date(results: tuple[LineResult, ...]) -> str | None:
-    """The first line dropped as a date/time line."""
-    for r in results:
-        if Cue.DATE in r.cues:
+#: How many lines before the story may hold its headline (a date or byline often sits between).
+HEADLINE_LOOKBACK = 4
+_H1 = SEM["h1"]
+_HEADING_TAGS = frozenset({"h1", "h2", "h3"})
+
+
+def _byline(doc: Document, X: np.ndarray, labels: tuple[Label, ...]) -> str | None:
+    """The names of the first byline line ("By Ann Lee") near the start of the story."""
+    start = next((i for i, label in enumerate(labels) if label is Label.CONTENT), 0)
+    lines = range(max(0, start - HEADLINE_LOOKBACK), min(len(labels), start + BYLINE_LOOKAHEAD))
+    for i in lines:
+        if X[i, _BYLINE_COLUMN] > 0:
+            found = metadata.byline_author(doc.lines[i].text)
+            if found:
+                return found
+    return None
+
+
+#: How far into the story a byline may sit (after a lede or a photo).
+BYLINE_LOOKAHEAD = 8
+_BYLINE_COLUMN = FEATURE_NAMES.index("byline")
+
+
+#: A date line inside these is someone else's (an embedded tweet's "— Name (@name) May 1").
+_QUOTED = SEM["blockquote"] | SEM["figure"] | SEM["aside"]
+
+
+def _date(doc: Document, results: tuple[LineResult, ...]) -> str | None:
+    """The first line dropped as a date/time line that is not a quote's attribution."""
+    for line, r in zip(doc.lines, results):
+        if Cue.DATE in r.cues and not line.sem & _QUOTED and "@" not in r.text:
             return r.text
     return None
 
@@ -128,12 +164,29 @@ def run_trafilatura(html: str, *, url: str | None = None, **overrides: Any) -> E
         text = trafilatura.extract(html, url=url, **options) or ""
     except Exception as exc:  # trafilatura raises many kinds on odd pages
         raise EngineError(f"trafilatura failed: {exc.__class__.__name__}: {exc}") from None
-    lines = tuple(
-        LineResult(text=t, label=Label.CONTENT, score=1.0, reason=reasons.describe(_TRAFILATURA, 1.0),
-                   cues=_TRAFILATURA)
-        for t in (s.strip() for s in text.splitlines()) if t
-    )
+    texts = [t for t in (s.strip() for s in text.splitlines()) if t]
+    meta, title = _page_metadata(html, texts[:1])
+    if texts and title and metadata.same_text(texts[0], title):
+        texts = texts[1:]  # the headline is the title, not the first line of the body
+    lines = tuple(LineResult(text=t, label=Label.CONTENT, score=1.0,
+                             reason=reasons.describe(_TRAFILATURA, 1.0), cues=_TRAFILATURA)
+                  for t in texts)
     return Extraction(
-        text="\n".join(r.text for r in lines), lines=lines, engine=Engine.TRAFILATURA.value,
-        kind="html", url=url, warnings=() if lines else ("no article text found",),
+        text="\n".join(texts), lines=lines, engine=Engine.TRAFILATURA.value, kind="html",
+        url=url, warnings=() if lines else ("no article text found",), title=title,
+        date=meta.date, author=meta.author, site_name=meta.site_name,
     )
+
+
+def _page_metadata(html: str, first: list[str]) -> tuple[PageMeta, str | None]:
+    """The page's metadata and headline for the trafilatura engine, from a parse of our own
+    (its headline candidates: the body's first line, then the page's <h1>s)."""
+    try:
+        root = parse(html)
+    except InputError:  # a page the walk refuses still has trafilatura's body
+        root = None
+    if root is None:
+        return PageMeta(), None
+    meta = metadata.read_meta(root, html)
+    h1 = [clean("".join(el.itertext())) for el in root.iter("h1")]
+    return meta, metadata.headline(meta, page_title(root), [*first, *h1], h1[0] if h1 else None)

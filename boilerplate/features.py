@@ -25,7 +25,6 @@ from .region import REGION_NAMES, region_columns
 from .structure import COLUMN_NAMES as _STRUCTURE_COLUMNS
 from .structure import HINT_DEPTH_NAMES
 from .structure import columns as _structure
-from .structure import group_index as _group_index
 from .structure import group_index_per_column as _group_index_per_column
 from .vocab import Vocabulary, count_lines, load_vocabulary
 from .walk import ANCESTOR_LEVELS, SEM

@@ -36,15 +36,20 @@ from .trees import export, read_forests, write_forests
 __all__ = [
     "DEFAULT_MODEL_PATH",
     "RETRAIN_COMMAND",
+    "TRAIN_EXTRA_HINT",
     "Model",
     "export_trees",
     "load_model",
+    "require_train_extra",
     "save_model",
     "sha256_of",
 ]
 
 DEFAULT_MODEL_PATH = Path(__file__).parent / "data" / "line_classifier.joblib"
 RETRAIN_COMMAND = "python -m training.train ../shared/data"
+#: How to install what training needs (the ``train`` extra: scikit-learn, which brings scipy,
+#: and joblib), said in one line; the distribution is declutter-news (pyproject.toml).
+TRAIN_EXTRA_HINT = "pip install 'declutter-news[train]' (from a clone of declutter: pip install '.[train]')"
 #: Fallback decision threshold when a model's metadata names none.
 DEFAULT_THRESHOLD = 0.5
 _STAGES = ("stage1", "stage2")
@@ -137,6 +142,20 @@ def _write_trees(path: Path, forests: dict[str, Any], source_sha256: str) -> dic
     trees = _trees_path(path)
     write_forests(trees, forests, source_sha256=source_sha256)
     return {"trees_file": trees.name, "trees_format": TREES_FORMAT, "trees_sha256": sha256_of(trees)}
+
+
+def require_train_extra(what: str) -> None:
+    """Check that scikit-learn and joblib can be imported, for ``what`` (a sentence's subject).
+
+    Raises:
+        ModelError: naming the missing package and TRAIN_EXTRA_HINT, in one line.
+    """
+    try:
+        import joblib  # noqa: F401
+        import sklearn  # noqa: F401
+    except ImportError as exc:
+        raise ModelError(f"{what} needs scikit-learn and joblib ({exc.name} is not installed): "
+                         f"{TRAIN_EXTRA_HINT}") from None
 
 
 def save_model(estimator: dict[str, Any], path: Path, metadata: dict[str, Any]) -> Path:
@@ -325,6 +344,7 @@ def _load_trees(path: Path, trees: Path, meta: dict[str, Any]) -> dict[str, Any]
 def _load_estimator(path: Path, meta: dict[str, Any]) -> dict[str, Any]:
     """Unpickle the joblib file (imports scikit-learn) and check what it holds."""
     hint = f"retrain with `{RETRAIN_COMMAND}`"
+    require_train_extra(f"model {path.name} has no .npz trees: loading its joblib file")
     import sklearn
 
     saved = str(meta.get("sklearn_version", ""))

@@ -19,6 +19,13 @@ class Cue(str, enum.Enum):
     SCORE = "score"
     RESCUED = "rescued-region"
     TRAFILATURA = "trafilatura"
+    # What marks a line kept on its score (named after "score", at most two).
+    PROSE = "prose"
+    ARTICLE_TAG = "article-tag"
+    MAIN_TAG = "main-tag"
+    CONTENT_CLASS = "content-class"
+    SUBHEADING = "subheading"
+    DENSE_REGION = "dense-region"
     DATE = "date"
     CAPTION_LIKE = "caption-like"
     BULLET = "bullet"
@@ -71,6 +78,16 @@ _TEXT = {
     Cue.UNLIKE_PROSE: "unlike article prose",
 }
 
+#: The words of the cues of a line kept on its score.
+_KEPT_TEXT = {
+    Cue.PROSE: "reads as article prose",
+    Cue.ARTICLE_TAG: "inside <article>",
+    Cue.MAIN_TAG: "inside <main>",
+    Cue.CONTENT_CLASS: "inside the article body (class/id)",
+    Cue.SUBHEADING: "subheading",
+    Cue.DENSE_REGION: "in the page's densest text region",
+}
+
 
 #: Cues whose line was kept; every other cue drops its line.
 KEPT = frozenset({Cue.SCORE, Cue.RESCUED, Cue.TRAFILATURA})
@@ -109,7 +126,7 @@ def _form(cues: tuple[Cue, ...]) -> str | tuple[str, ...]:
     elif Cue.TRAFILATURA in cues:
         form = "kept by trafilatura"
     elif Cue.SCORE in cues:
-        form = ("kept: score ", "")
+        form = ("kept: score ", _kept_words(cues))
     elif Cue.DATE in cues:
         form = "dropped: date/time line"
     elif Cue.CAPTION_LIKE in cues:
@@ -121,6 +138,12 @@ def _form(cues: tuple[Cue, ...]) -> str | tuple[str, ...]:
         form = tuple(f"dropped: {words} (score ".split("\0")) + (")",)
     _FORMS[cues] = form
     return form
+
+
+def _kept_words(cues: tuple[Cue, ...]) -> str:
+    """What follows the score of a line kept on it: its cues, or that the score alone kept it."""
+    named = [_KEPT_TEXT[cue] for cue in cues if cue in _KEPT_TEXT]
+    return ", " + "; ".join(named) if named else ", on its score alone"
 
 
 #: The form of each cue combination met so far (a few dozen occur; a page has

@@ -15,9 +15,9 @@ __all__ = ["PageRecord", "error_message", "line_dict"]
 class PageRecord:
     """The outcome for one page: its ``extraction``, or an ``error`` saying why there is none.
 
-    Read access mirrors Extraction (``text``, ``title``, ``date``, ``engine``,
-    ``model_version``, ``kind``, ``warnings``, ``is_article``, ``article_score``),
-    empty or None for a failed page.
+    Read access mirrors Extraction (``text``, ``title``, ``date``, ``author``, ``site_name``, ``engine``,
+    ``model_version``, ``kind``, ``warnings``, ``is_article``, ``article_score``), empty or None
+    for a failed page.
     A batch run without lines (``declutter_many(lines=False)``) keeps records
     small: their extraction has no lines and ``lines_kept`` is False.
     """
@@ -66,8 +66,18 @@ class PageRecord:
 
     @property
     def date(self) -> str | None:
-        """The date line, when found."""
+        """The publication date, when found (YYYY-MM-DD, else the date line as written)."""
         return self.extraction.date if self.extraction is not None else None
+
+    @property
+    def author(self) -> str | None:
+        """The author, when the page names one."""
+        return self.extraction.author if self.extraction is not None else None
+
+    @property
+    def site_name(self) -> str | None:
+        """The site's name, when the page's metadata states it."""
+        return self.extraction.site_name if self.extraction is not None else None
 
     @property
     def engine(self) -> str | None:
@@ -113,7 +123,8 @@ class PageRecord:
         found = self.extraction
         record: dict[str, Any] = {
             "source": self.source, "url": self.url, "text": found.text, "title": found.title,
-            "date": found.date, "engine": found.engine, "model_version": found.model_version,
+            "date": found.date, "author": found.author, "site_name": found.site_name,
+            "engine": found.engine, "model_version": found.model_version,
             "kind": found.kind, "is_article": found.is_article, "article_score": found.article_score,
         }
         if self.site is not None:

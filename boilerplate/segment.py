@@ -6,6 +6,7 @@ from .decode import DEFAULT_MAX_BYTES, Decoded, read, to_text
 from .document import Document, Line
 from .errors import InputError
 from .pagekind import page_hints
+from .metadata import read_meta
 from .sniff import Kind, detect_kind
 from .walk import clean, page_title, parse, walk
 
@@ -31,8 +32,9 @@ def html_document(page: Decoded, *, url: str | None = None) -> Document:
     root = parse(page.text, page.utf8)
     if root is None:
         return Document(kind="html", lines=(), url=url)
+    meta = read_meta(root, page.text)  # before the walk, which may drop elements
     return Document(kind="html", lines=tuple(walk(root)), title=page_title(root), url=url,
-                    hints=page_hints(root))
+                    hints=page_hints(root), meta=meta)
 
 
 def from_text(text: str | bytes, *, url: str | None = None,

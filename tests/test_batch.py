@@ -31,8 +31,8 @@ MODEL_ARGS: list[str] = [] if MODEL is None else ["--model", MODEL]
 HTML_NAMES = ["wire_service", "paywall", "german_news", "list_article", "spanish_news",
               "table_article"]
 TEXT_NAMES = ["text_science_news", "text_match_report"]
-JSONL_KEYS = {"source", "url", "text", "title", "date", "engine", "model_version", "kind", "is_article",
-              "article_score"}
+JSONL_KEYS = {"source", "url", "text", "title", "date", "author", "site_name", "engine", "model_version", "kind",
+              "is_article", "article_score"}
 
 
 def html(name: str) -> bytes:

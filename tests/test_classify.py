@@ -8,19 +8,22 @@ from conftest import col, doc_from, features_of, fixture_documents, line
 
 from boilerplate import reasons
 from boilerplate.classify import (
+    _COMBINATIONS,
     _F,
+    _KEPT_COLUMNS,
     _REASON_COLUMNS,
     RESCUE_MIN_CHARS,
     RESCUE_MIN_SCORE,
     Decision,
     _dropped_cues,
+    _kept_codes,
     decide,
 )
 from boilerplate.document import Label
 from boilerplate.features import FEATURE_NAMES, featurize, line_groups
+from boilerplate.hints import HINTS
 from boilerplate.model import load_model
 from boilerplate.reasons import Cue
-from boilerplate.hints import HINTS
 from boilerplate.walk import SEM
 
 C, B = Label.CONTENT, Label.BOILERPLATE
@@ -137,7 +140,7 @@ def test_rescued_lines_already_kept_get_the_ordinary_reason():
     proba = np.array([0.01, 0.01, 0.2, 0.7, 0.1, 0.02])  # one region line kept (< 200 chars)
     d = decide(proba, X, doc, threshold=0.5)
     assert d.labels == (B, B, C, C, C, B)
-    assert d.reasons[3] == "kept: score 0.70"
+    assert d.reasons[3] == "kept: score 0.70, reads as article prose; in the page's densest text region"
     assert d.reasons[2].startswith("kept: densest text region")
 
 
@@ -192,7 +195,25 @@ def test_dropped_reasons_name_the_strongest_cues():
 
 def test_kept_reason_carries_the_score():
     d = run(short_lines(1), [0.876])
-    assert d.reasons == ("kept: score 0.88",)
+    assert d.reasons == ("kept: score 0.88, in the page's densest text region",)
+    assert reasons.describe((Cue.SCORE,), 0.876) == "kept: score 0.88, on its score alone"
+
+
+def test_kept_reasons_name_the_cue_that_kept_the_line():
+    items = [
+        line(PROSE, tag="p", sem=SEM["article"]),
+        line("What the council decided", tag="h2", sem=SEM["article"]),
+        line("A short line", tag="div", sem=SEM["main"], hints=HINTS["content"]),
+        line(PROSE + " Again.", tag="p", sem=SEM["article"] | SEM["main"]),
+    ]
+    d = run(items, [0.82, 0.6, 0.7, 0.9])
+    assert d.labels == (C, C, C, C)
+    assert d.reasons[0] == "kept: score 0.82, reads as article prose; inside <article>"
+    assert d.reasons[1] == "kept: score 0.60, subheading; inside <article>"
+    assert d.reasons[2] == "kept: score 0.70, inside <main>; inside the article body (class/id)"
+    # <main> says nothing more once <article> is named
+    assert d.reasons[3] == "kept: score 0.90, reads as article prose; inside <article>"
+    assert d.cues[0] == (Cue.SCORE, Cue.PROSE, Cue.ARTICLE_TAG)
 
 
 def scored_fixtures():
@@ -245,7 +266,7 @@ def reference_reason(row, p, kept, rescued, date_only) -> str:
     if rescued:
         return f"kept: densest text region of an otherwise empty page (score {p:.2f})"
     if kept:
-        return f"kept: score {p:.2f}"
+        return kept_reference(row, p)
     if date_only:
         return "dropped: date/time line"
     if row[F["mode_text"]] > 0 and row[F["ends_sentence"]] == 0 and p >= 0.3:
@@ -264,6 +285,42 @@ def reference_reason(row, p, kept, rescued, date_only) -> str:
                     else "no sentence ending")
     cue = "; ".join(cues[:2]) if cues else "unlike article prose"
     return f"dropped: {cue} (score {p:.2f})"
+
+
+#: The markup cues of a line kept on its score, in the order they rank after prose.
+KEPT_REASONS = (
+    ("tag_h2_6", "subheading"),
+    ("sem_article", "inside <article>"),
+    ("sem_main", "inside <main>"),
+    ("hint_content", "inside the article body (class/id)"),
+    ("region40_in", "in the page's densest text region"),
+)
+
+
+def kept_reference(row, p) -> str:
+    """The reason of a line kept on its score, written out: prose, then the markup around it."""
+    F = _F
+    cues = [text for name, text in KEPT_REASONS if row[F[name]] > 0]
+    if row[F["sem_article"]] > 0 and "inside <main>" in cues:
+        cues.remove("inside <main>")
+    if row[F["ends_sentence"]] > 0 and row[F["log_chars"]] >= 4.4:
+        cues.insert(0, "reads as article prose")
+    return f"kept: score {p:.2f}, " + ("; ".join(cues[:2]) if cues else "on its score alone")
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_kept_reasons_equal_the_reference_on_random_rows(seed):
+    """The numpy cue search for kept lines equals kept_reference, row by row."""
+    rng = np.random.default_rng(seed)
+    n = 2000
+    X = np.zeros((n, len(FEATURE_NAMES)), dtype=np.float32)
+    X[:, _KEPT_COLUMNS] = rng.choice(np.float32([0, 0, 1, 4.4, 4.3999996, 2.0]),
+                                     size=(n, len(_KEPT_COLUMNS)))
+    proba = rng.choice([0.3, 0.5, 0.995], size=n)
+    got = [reasons.describe(_COMBINATIONS[c], p)
+           for c, p in zip(_kept_codes(X[:, _KEPT_COLUMNS]).tolist(), proba.tolist())]
+    rows = X.astype(np.float64)
+    assert got == [kept_reference(row, p) for row, p in zip(rows, proba.tolist())]
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -306,5 +363,5 @@ def test_date_lines_carry_the_date_cue_and_fill_the_date_field():
     result = declutter(page)
     dated = [line for line in result.lines if Cue.DATE.value in line.cues]
     assert [line.text for line in dated] == ["March 3, 2024"]
-    assert result.date == "March 3, 2024"
+    assert result.date == "2024-03-03"  # the date line read as YYYY-MM-DD
     assert dated[0].reason == "dropped: date/time line"

@@ -24,8 +24,8 @@ ARTICLE = PAGES / "wire_service.html"
 OTHER = PAGES / "paywall.html"
 TEXT_PAGE = PAGES / "text_science_news.txt"
 
-PAGE_KEYS = {"source", "url", "text", "title", "date", "engine", "model_version", "kind", "is_article",
-             "article_score"}
+PAGE_KEYS = {"source", "url", "text", "title", "date", "author", "site_name", "engine", "model_version", "kind",
+             "is_article", "article_score"}
 LINE_KEYS = {"text", "label", "score", "reason"}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -379,7 +380,10 @@ def test_no_scikit_learn_at_run_time(tmp_path):
         f"bad = [m for m in sys.modules if m.split('.')[0] in {heavy}]\n"
         "assert not bad, ('declutter page.html', bad)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    # This tree's package (the run is in tmp_path, where another install would be found first).
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                          env=env)
     assert proc.returncode == 0, proc.stderr
     assert "Reuters" in proc.stdout or len(proc.stdout) > 200
 

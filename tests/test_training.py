@@ -176,7 +176,8 @@ def test_equivalence_script_finds_no_difference_on_fixture_pages(tmp_path, capsy
     assert equivalence.main([str(tmp_path / "data"), "--reference", str(repo),
                              "--out", str(tmp_path / "b.md")]) == 0
     out = capsys.readouterr().out
-    assert f"one with the code of {repo} " in out and "**10 of 10 runs identical**" in out
+    # (named relative to the repository, as docs/benchmarks.md records paths: here itself)
+    assert "one with the code of . " in out and "**10 of 10 runs identical**" in out
     written = (tmp_path / "b.md").read_text(encoding="utf-8")
     assert equivalence.REF_BEGIN in written and equivalence.BEGIN not in written
 
@@ -211,3 +212,24 @@ def test_flatten_marks_list_items_as_scrapers_do_and_carries_the_labels():
     assert len(set(FLATTEN_STYLES)) == 4
     y, weight = _carried(np.array([1, 1, 0, 0], dtype=np.int8), None, np.array(seen[dashed]))
     assert y.tolist() == [1, 0, 1, 0, 0, 0, 0] and weight.tolist() == [1, 0, 1, 0, 1, 0, 1]
+
+
+def test_benchmark_commands_are_recorded_relative_to_the_repository():
+    """docs/benchmarks.md shows commands a reader can run from a clone: no machine paths."""
+    from training.benchmarks.docs import REPO, shown, shown_path
+
+    data = REPO.parent / "shared" / "data"
+    assert shown(f"python -m training.evaluate {data} --oof-cache /tmp/c/oof.pkl.gz --threads 2") == \
+        "python -m training.evaluate ../shared/data --oof-cache /tmp/c/oof.pkl.gz --threads 2"
+    assert shown(f"python -m training.train ../shared/data --out={REPO / 'm' / 'x.joblib'}") == \
+        "python -m training.train ../shared/data --out=m/x.joblib"
+    assert shown_path(REPO.parent / "ref") == "../ref"
+    assert shown_path("relative/as/given") == "relative/as/given"
+
+
+def test_docs_benchmarks_records_no_machine_paths():
+    from training.benchmarks.docs import REPO
+
+    text = (REPO / "docs" / "benchmarks.md").read_text(encoding="utf-8")
+    assert str(REPO.parent) + "/" not in text
+    assert "/work/" not in text and "/home/" not in text

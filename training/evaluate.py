@@ -52,16 +52,22 @@ from boilerplate import structure as _structure_module
 from boilerplate import walk as _walk_module
 from boilerplate.api import declutter
 from boilerplate.engines import run_trafilatura
-from boilerplate.errors import BoilerplateError, InputError
+from boilerplate.errors import BoilerplateError, InputError, ModelError
 from boilerplate.estimator import FOLDS, TwoStageClassifier, site_fold
 from boilerplate.features import featurize, line_groups
-from boilerplate.model import DEFAULT_MODEL_PATH, DEFAULT_THRESHOLD, Model, load_model
+from boilerplate.model import (
+    DEFAULT_MODEL_PATH,
+    DEFAULT_THRESHOLD,
+    Model,
+    load_model,
+    require_train_extra,
+)
 from boilerplate.segment import from_text
 from training import corpus as _corpus_module
 from training import labels as _labels_module
 from training import train as _train_module
 from training import weights as _weights_module
-from training.benchmarks.docs import replace_section
+from training.benchmarks.docs import replace_section, shown
 from training.corpus import GOLD_DATASETS, SNIPPET_DATASET, TRAIN_DATASETS, Page, iter_dataset
 from training.labels import Featurized, align_labels, code_digest, featurize_page, labelled_pages, load_dataset
 from training.metrics import Score, article_score, normalise, page_pr, snippet_rates
@@ -989,7 +995,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run every system on the selected pages, score them, and write the markdown section."""
     args = parse_args(argv)
-    command = "python -m training.evaluate " + shlex.join(sys.argv[1:] if argv is None else argv)
+    try:
+        require_train_extra("evaluation")  # it trains a model per fold
+    except ModelError as exc:
+        print(f"training.evaluate: {exc}", file=sys.stderr)
+        return 1
+    command = shown("python -m training.evaluate " + shlex.join(sys.argv[1:] if argv is None else argv))
     model_path = (args.model or DEFAULT_MODEL_PATH).resolve()
     model_path = model_path if model_path.is_file() else None
     model = load_model(model_path) if model_path else None

@@ -40,7 +40,7 @@ from boilerplate.model import DEFAULT_MODEL_PATH, Model, load_model
 from boilerplate.pagekind import PAGE_FEATURE_NAMES, document_features, page_kind_paths, save_page_kind
 from boilerplate.segment import from_html, from_text
 from boilerplate.trees import Forest, export
-from training.benchmarks.docs import replace_section
+from training.benchmarks.docs import replace_section, shown
 from training.corpus import SNIPPET_DATASET, TRAIN_DATASETS, Page, iter_dataset
 from training.labels import Featurized, load_dataset
 
@@ -284,7 +284,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Train the page-kind model beside a line model, write its files and its docs section."""
     args = parse_args(argv)
-    command = "python -m training.pagekind " + shlex.join(sys.argv[1:] if argv is None else argv)
+    command = shown("python -m training.pagekind " + shlex.join(sys.argv[1:] if argv is None else argv))
     model = load_model(args.model)
     meta_path = page_kind_paths(args.model)[1]
     if not args.docs_only:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 import time
 from collections.abc import Sequence
@@ -28,8 +29,15 @@ import numpy as np
 
 from boilerplate.classify import decide
 from boilerplate.document import Document, Label, Line
+from boilerplate.errors import ModelError
 from boilerplate.estimator import FOLDS, TwoStageClassifier
-from boilerplate.model import DEFAULT_MODEL_PATH, DEFAULT_THRESHOLD, save_model
+from boilerplate.model import (
+    DEFAULT_MODEL_PATH,
+    DEFAULT_THRESHOLD,
+    require_train_extra,
+    save_model,
+)
+from training.benchmarks.docs import shown
 from training.corpus import TRAIN_DATASETS, iter_dataset
 from training.labels import LABEL_RULE, Featurized, labelled_pages, load_dataset
 from training.metrics import article_score
@@ -237,6 +245,11 @@ def parse_args(argv: Sequence[str] | None) -> tuple[argparse.ArgumentParser, arg
 def main(argv: Sequence[str] | None = None) -> int:
     """Fit the model on the datasets and hand-labelled pages, report CV, write the model files."""
     parser, args = parse_args(argv)
+    try:
+        require_train_extra("training")
+    except ModelError as exc:
+        print(f"training.train: {exc}", file=sys.stderr)
+        return 1
     labelled = labelled_pages(FIXTURES, split="train")
     for folder in args.labels:
         labelled += labelled_pages(folder)
@@ -265,7 +278,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "training_lines": len(rows.y),
         "metrics": metrics,
         "estimator": {"stage1": repr(model.stage1_), "stage2": repr(model.stage2_)},
-        "command": "python -m training.train " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": shown("python -m training.train " + shlex.join(sys.argv[1:] if argv is None else argv)),
         "label_rule": LABEL_RULE,
     }
     meta_path = save_model(model.to_stages(), args.out, meta)

@@ -71,7 +71,7 @@ from boilerplate.pagekind import article_score, page_hints
 from boilerplate.segment import from_html
 from boilerplate.sniff import check_page, detect_kind
 from boilerplate.walk import parse
-from training.benchmarks.docs import replace_section
+from training.benchmarks.docs import replace_section, shown
 from training.corpus import SYNTHETIC
 
 REPO = Path(__file__).resolve().parents[2]
@@ -1245,7 +1245,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.pure_child is not None:
         return pure_child(args)
     t_start = time.perf_counter()
-    command = "python -m training.benchmarks.bench " + shlex.join(sys.argv[1:] if argv is None else list(argv))
+    command = shown("python -m training.benchmarks.bench "
+                    + shlex.join(sys.argv[1:] if argv is None else list(argv)))
     model_path = args.model.resolve() if args.model else None
     load_start = os.getloadavg()[0]
     snapshot = code_snapshot()

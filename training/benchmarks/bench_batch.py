@@ -31,7 +31,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from training.benchmarks.docs import replace_section
+from training.benchmarks.docs import replace_section, shown_path
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs" / "benchmarks.md"
@@ -302,7 +302,7 @@ def report(runs: list[Run], memory: Run | None, samples: list[Sample], args: arg
         f"{datetime.date.today().isoformat()}, {os.cpu_count()} CPUs (load average "
         f"{args.load_before:.1f} before, {os.getloadavg()[0]:.1f} after: other work shared "
         f"the machine), Python {platform.python_version()}, model {model_version}. Command: "
-        f"`python -m training.benchmarks.bench_batch {args.data_dir} --pages {args.pages} "
+        f"`python -m training.benchmarks.bench_batch {shown_path(args.data_dir)} --pages {args.pages} "
         f"--memory-pages {args.memory_pages}`.",
         "",
         f"Throughput: `declutter FOLDER -f jsonl -o FILE` over {args.pages} real pages "

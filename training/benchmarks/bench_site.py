@@ -54,7 +54,7 @@ from boilerplate.estimator import FOLDS
 from boilerplate.features import FEATURE_NAMES
 from boilerplate.model import load_model
 from boilerplate.sitememory import SiteCounts, SiteRule, relabel, site_of
-from training.benchmarks.docs import replace_section
+from training.benchmarks.docs import replace_section, shown, shown_path
 from training.corpus import TRAIN_DATASETS, iter_dataset
 from training.corpus import site_of as link_site
 from training.evaluate import KINDS, oof_key, paired_delta
@@ -309,7 +309,7 @@ def report(subsets: dict[tuple[str, str], Subset], args: argparse.Namespace, set
         "",
         f"{datetime.date.today().isoformat()}. Command: `{setup['command']}`. Model "
         f"`{setup['model']}`, threshold {setup['threshold']}; out-of-fold two-stage "
-        f"probabilities ({FOLDS} site-grouped folds) from `{args.oof_cache}`, entry "
+        f"probabilities ({FOLDS} site-grouped folds) from `{shown_path(args.oof_cache)}`, entry "
         f"`{setup['entry']}` ({setup['entry_note']}); features from the cache of code "
         f"{setup['features']}. Python {platform.python_version()}.",
         "",
@@ -375,7 +375,8 @@ def log(message: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    command = "python -m training.benchmarks.bench_site " + shlex.join(sys.argv[1:] if argv is None else argv)
+    command = shown("python -m training.benchmarks.bench_site "
+                    + shlex.join(sys.argv[1:] if argv is None else argv))
     infos = read_datasets(args.data_dir, args.datasets)
     entry, proba, note = pick_oof(args.oof_cache, infos, args.data_dir)
     log(f"OOF entry {entry}: {note}")

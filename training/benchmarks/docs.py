@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shlex
+import tempfile
 from pathlib import Path
 
 
@@ -19,3 +22,33 @@ def replace_section(path: Path, section: str, begin: str, end: str) -> None:
         new = old.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(new, encoding="utf-8")
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def shown(command: str) -> str:
+    """A command as docs/benchmarks.md records it: every absolute path outside the temporary
+    folder made relative to the repository (``/work/shared/data`` -> ``../shared/data``), so
+    that a reader can run it from a clone; ``--opt=PATH`` too."""
+    return shlex.join(_shown_word(word) for word in shlex.split(command))
+
+
+def shown_path(path: str | Path) -> str:
+    """A path as the docs show it: relative to the repository, unless it is under the
+    temporary folder (a scratch path such as /tmp/declutter-cache reads the same anywhere)."""
+    text = str(path)
+    if not os.path.isabs(text) or Path(text).resolve().is_relative_to(_TEMP):
+        return text
+    return os.path.relpath(text, REPO)
+
+
+def _shown_word(word: str) -> str:
+    """One word of a command, its path (or an option's =PATH) shown relative."""
+    if word.startswith("--") and "=" in word:
+        option, value = word.split("=", 1)
+        return f"{option}={shown_path(value)}"
+    return shown_path(word)
+
+
+_TEMP = Path(tempfile.gettempdir()).resolve()

@@ -132,6 +132,8 @@ def compare(fast: dict, pure: dict) -> dict:
 
 def section(data_dir: Path, every: int, fast: dict, pure: dict, result: dict, seconds: float,
             reference: Path | None = None) -> str:
+    from training.benchmarks.docs import shown_path  # the parent's import (the child is a script)
+
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     on = ", ".join(name for name, active in fast["speedups"].items() if active) or "none"
     sample = "every page" if every == 1 else f"every {every}th page"
@@ -140,16 +142,16 @@ def section(data_dir: Path, every: int, fast: dict, pure: dict, result: dict, se
         "## C speed-ups against the pure-Python code" if reference is None
         else f"## This code against an earlier checkout ({reference.name})",
         "",
-        f"Generated on {when} by `python -m training.benchmarks.equivalence {data_dir}"
+        f"Generated on {when} by `python -m training.benchmarks.equivalence {shown_path(data_dir)}"
         f"{'' if every == 1 else f' --every {every}'}"
-        f"{'' if reference is None else f' --reference {reference}'}` "
+        f"{'' if reference is None else f' --reference {shown_path(reference)}'}` "
         f"({seconds / 60:.0f} min; commit {commit_of(REPO)}"
         + ("" if reference is None else f"; reference: {commit_of(reference)}") + ").",
         "",
         f"`boilerplate.declutter` on {sample} of the data folder ({result['pages']:,} pages), as "
         "HTML and flattened to text (the page's lines joined by newlines), in two processes: "
         f"one with the C speed-ups ({on}), "
-        + (f"one with the code of {reference} " if reference is not None
+        + (f"one with the code of {shown_path(reference)} " if reference is not None
            else "one with DECLUTTER_PURE_PYTHON=1 ")
         + f"({', '.join(n for n, a in pure['speedups'].items() if a) or 'no speed-ups'}). Compared: "
         "the body text and every line's text, label, score and reason (or the error).",

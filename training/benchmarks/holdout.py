@@ -30,7 +30,7 @@ from typing import Any
 from boilerplate.api import declutter
 from boilerplate.errors import InputError
 from boilerplate.model import load_model
-from training.benchmarks.docs import replace_section
+from training.benchmarks.docs import replace_section, shown, shown_path
 from training.corpus import iter_dataset
 from training.evaluate import (
     DEFAULT_OUT,
@@ -150,8 +150,8 @@ def render(command: str, seconds: float, model: Any, model_path: Path, held_out:
         f"Generated on {datetime.date.today().isoformat()} by `{command}` "
         f"({seconds:.0f} s, {WORKERS} worker processes).",
         "\n".join([
-            f"- model: `{model.version}` ({model_path}), threshold {model.threshold}, trained by "
-            f"`{model.metadata.get('command', '?')}`: on {', '.join(trained_on)}; "
+            f"- model: `{model.version}` ({shown_path(model_path)}), threshold {model.threshold}, trained by "
+            f"`{shown(model.metadata.get('command', '?'))}`: on {', '.join(trained_on)}; "
             f"never on {', '.join(held_out)}",
             f"- trafilatura {version('trafilatura')} with boilerplate.engines.TRAFILATURA_OPTIONS, "
             f"and again with favor_precision=True; code: commit {git_commit()}",
@@ -178,7 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None,
                         help="markdown file to update [default: docs/benchmarks.md; none with --limit]")
     args = parser.parse_args(argv)
-    command = "python -m training.benchmarks.holdout " + shlex.join(sys.argv[1:] if argv is None else argv)
+    command = shown("python -m training.benchmarks.holdout "
+                    + shlex.join(sys.argv[1:] if argv is None else argv))
 
     model = load_model(args.model)
     overlap = sorted(set(model.metadata.get("training_data", {})) & set(args.datasets))

@@ -62,7 +62,7 @@ from boilerplate.estimator import (
 from boilerplate.features import FEATURE_NAMES, STAGE2_NAMES, stage2_features
 from boilerplate.region import REGION_NAMES
 from boilerplate.structure import COLUMN_NAMES, HINT_DEPTH_NAMES
-from training.benchmarks.docs import replace_section
+from training.benchmarks.docs import replace_section, shown
 from training.corpus import TRAIN_DATASETS, Page
 from training.evaluate import (
     DEFAULT_CACHE_DIR,
@@ -345,7 +345,8 @@ def stage_ones(variants: Sequence[str], views: list[Featurized], shipped: list[n
 def main(argv: Sequence[str] | None = None) -> int:
     """Every variant out of fold on the training datasets; writes the section."""
     args = parse_args(argv)
-    command = "python -m training.benchmarks.levers " + shlex.join(sys.argv[1:] if argv is None else argv)
+    command = shown("python -m training.benchmarks.levers "
+                    + shlex.join(sys.argv[1:] if argv is None else argv))
     pages = select_pages(args.data_dir, list(TRAIN_DATASETS), None)
     golds = {(name, p.id): p.body or "" for name, ps in pages.items() for p in ps}
     views = load_views(args.data_dir, pages, args.cache_dir, None)

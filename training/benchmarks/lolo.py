@@ -37,7 +37,7 @@ from boilerplate.estimator import FOLDS, STAGE2_PARAMS, build_estimator, positiv
 from boilerplate.features import recount_vocabulary, stage2_features
 from boilerplate.model import DEFAULT_MODEL_PATH, load_model
 from boilerplate.vocab import Vocabulary, build_vocabulary
-from training.benchmarks.docs import replace_section
+from training.benchmarks.docs import replace_section, shown
 from training.corpus import SNIPPET_DATASET, TRAIN_DATASETS, Page
 from training.evaluate import (
     DEFAULT_CACHE_DIR,
@@ -220,7 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path, default=None, help=f"markdown file [default: {DEFAULT_OUT.name}]")
     args = parser.parse_args(argv)
-    command = "python -m training.benchmarks.lolo " + shlex.join(sys.argv[1:] if argv is None else argv)
+    command = shown("python -m training.benchmarks.lolo " + shlex.join(sys.argv[1:] if argv is None else argv))
     model = load_model(args.model)
     selected = select_pages(args.data_dir, TRAIN_DATASETS, None)
     pages = {(p.dataset, p.id): p for ps in selected.values() for p in ps}
