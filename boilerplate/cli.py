@@ -54,7 +54,8 @@ class InputKind(str, enum.Enum):
 
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False,
-                  help="Print the article body of news pages (HTML or flattened text).")
+                  help="Print the article body of news pages (HTML or flattened text). "
+                  "Teach it a site: `declutter label`, `declutter show`, `declutter train` (each has --help).")
 
 _FOLDER_FILES = ", ".join(f"*{s}" for s in INPUT_SUFFIXES)
 
@@ -108,8 +109,9 @@ ThresholdOption = Annotated[Optional[float], typer.Option(
     min=0.0, max=1.0, help="Content probability needed to keep a line [default: the model's].",
     show_default=False)]
 ModelOption = Annotated[Optional[Path], typer.Option(
-    help="A model file made by training.train. joblib runs code when it loads: only "
-    "use files you made yourself, never one downloaded from elsewhere.",
+    help="A model folder made by `declutter train`, or a model file made by training.train. "
+    "joblib runs code when it loads: only use models you made yourself, never one downloaded "
+    "from elsewhere.",
     show_default="shipped model")]
 MaxBytesOption = Annotated[int, typer.Option(min=0, help="Refuse inputs larger than this many bytes.")]
 PageTimeoutOption = Annotated[float, typer.Option(
@@ -403,7 +405,14 @@ def _progress(enabled: bool) -> Iterator[Callable[[PageRecord], None]]:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point (``label``, ``show`` and ``train`` go to ``teachcli``)."""
+    from .teachcli import COMMANDS
+
+    if len(sys.argv) > 1 and sys.argv[1] in COMMANDS:
+        from .teachcli import main as teach
+
+        teach()
+        return
     app()
 
 
