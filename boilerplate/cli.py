@@ -1,4 +1,10 @@
-"""The ``declutter`` command: a thin Typer adapter over ``boilerplate.batch``."""
+"""The ``declutter`` command: a thin Typer adapter over ``boilerplate.batch``.
+
+``declutter PAGE...`` runs the default command (``run``). More commands are
+added with ``@app.command("NAME")`` and run as ``declutter NAME ...``: a first
+argument that names no command is an input (``declutter -- NAME`` reads a
+file called NAME), so ``declutter page.html`` keeps working beside them.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +15,13 @@ import os
 import signal
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from itertools import chain, islice
 from pathlib import Path
-from typing import Annotated, Optional, TextIO
+from typing import Annotated, Any, TextIO
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from . import __version__
 from .batch import PAGE_TIMEOUT, declutter_many
@@ -24,6 +31,7 @@ from .errors import BoilerplateError, OptionError
 from .readers import INPUT_SUFFIXES, STDIN, read_inputs, shown, would_read
 from .records import PageRecord, error_message, line_dict
 from .sitememory import MIN_PAGES, SiteRule
+from .teachcli import register as register_teaching
 
 __all__ = ["app", "main"]
 
@@ -31,6 +39,12 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 #: The shell's exit status for a run stopped by a signal: 128 + its number
 #: (Ctrl-C's SIGINT 130, SIGTERM 143, SIGHUP 129).
 EXIT_SIGNALLED = 128
+#: The exit status when standard output is closed early (``declutter ... | head -1``): what a
+#: shell reports for coreutils and git there, which die of SIGPIPE (128 + 13), silently.
+#: declutter cleans up first (workers, temporary files), then exits with that status.
+EXIT_PIPE = EXIT_SIGNALLED + signal.SIGPIPE
+#: The command that ``declutter INPUT...`` runs.
+DEFAULT_COMMAND = "run"
 #: Signals that end a run the way Ctrl-C does (SIGINT is Python's KeyboardInterrupt already).
 STOP_SIGNALS = ("SIGTERM", "SIGHUP")
 
@@ -53,89 +67,186 @@ class InputKind(str, enum.Enum):
     TEXT = "text"
 
 
-app = typer.Typer(add_completion=False, pretty_exceptions_enable=False,
-                  help="Print the article body of news pages (HTML or flattened text). "
-                  "Teach it a site: `declutter label`, `declutter show`, `declutter train` (each has --help).")
+# The classes below build on typer.core's and on click's documented interface
+# (Context, HelpFormatter, ClickException's exit_code and format_message), which
+# Typer has kept whether it depends on click (up to 0.25) or carries its own copy
+# (typer._click, from 0.26): contexts and formatters are typed Any for that reason.
+
+
+class _Group(TyperGroup):
+    """declutter's commands: a first argument that names none runs DEFAULT_COMMAND; usage errors are one line."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """Route ``declutter [OPTIONS] INPUT...`` (anything but a command's name first) to the default command."""
+        if not args or args[0] not in self.commands:
+            args = [DEFAULT_COMMAND, *args]
+        return super().parse_args(ctx, args)
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             windows_expand_args: bool = True, **extra: Any) -> Any:
+        """Run a command; a usage error is one line on stderr and exit status 2, as
+        coreutils tools do (Typer's own is a box of five lines)."""
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False,
+                                windows_expand_args=windows_expand_args, **extra)
+        except typer.Abort:  # end of input at a prompt (there is none today)
+            code = EXIT_FAILED
+        except Exception as exc:
+            code = getattr(exc, "exit_code", None)
+            if not isinstance(code, int) or not hasattr(exc, "format_message"):
+                raise  # not click's ClickException: a bug, shown with its traceback
+            message = " ".join(exc.format_message().split()).rstrip(".")
+            typer.echo(f"declutter: {_printable(message[:1].lower() + message[1:])}; "
+                       "try 'declutter --help'", err=True)
+        if standalone_mode:
+            sys.exit(code or EXIT_OK)
+        return code
+
+
+class _Default(TyperCommand):
+    """The default command: its usage names the program alone, and its help lists the other commands."""
+
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
+        """``Usage: declutter [OPTIONS] [INPUT]...``, as it is typed (not ``declutter run``)."""
+        formatter.write_usage(ctx.find_root().info_name or "declutter",
+                              " ".join(self.collect_usage_pieces(ctx)))
+
+    def format_epilog(self, ctx: Any, formatter: Any) -> None:
+        """The exit statuses, then the other commands (``declutter COMMAND --help``)."""
+        super().format_epilog(ctx, formatter)
+        group = ctx.parent.command if ctx.parent is not None else None
+        if isinstance(group, TyperGroup):
+            rows = [(name, command.get_short_help_str(formatter.width))
+                    for name, command in group.commands.items()
+                    if name != DEFAULT_COMMAND and not command.hidden]
+            if rows:
+                with formatter.section("Commands (declutter COMMAND --help)"):
+                    formatter.write_dl(rows)
+
+
+# Plain help and errors (rich_markup_mode=None), as man pages and --help of coreutils read:
+# Typer's rich boxes show every flag as taking a <bool> value.
+app = typer.Typer(cls=_Group, add_completion=False, pretty_exceptions_enable=False,
+                  rich_markup_mode=None)
+
+
+@app.callback()
+def _commands() -> None:
+    """Print the article body of news pages (HTML or flattened text)."""
+
 
 _FOLDER_FILES = ", ".join(f"*{s}" for s in INPUT_SUFFIXES)
 
 
-def _version(value: bool) -> None:
-    """--version: the version, the model and the compiled speed-ups that run, then exit."""
-    if value:
-        from .model import load_model
+def _shipped_threshold() -> str:
+    """The shipped model's threshold as --help shows it (from its metadata: nothing is loaded)."""
+    from .model import DEFAULT_MODEL_PATH
 
-        try:
-            model = load_model().version
-        except BoilerplateError as exc:
-            model = f"unavailable ({exc})"
-        from . import speedups
+    try:
+        meta = json.loads(DEFAULT_MODEL_PATH.with_suffix(".json").read_text(encoding="utf-8"))
+        return f", {float(meta['threshold']):g} for the shipped model"
+    except (OSError, ValueError, KeyError, TypeError):  # --help works whatever the model files hold
+        return ""
 
-        fast = [name for name, on in speedups().items() if on]
-        compiled = ", ".join(fast) if fast else "none, pure Python"
-        typer.echo(f"declutter {__version__} (model {model}; C speed-ups: {compiled})")
-        raise typer.Exit()
+
+def _show_version(model: Path | None) -> None:
+    """--version: the version, the model in use and the compiled speed-ups that run, then exit
+    (status 1 when the model cannot load)."""
+    from . import speedups
+    from .model import load_model
+
+    code = EXIT_OK
+    try:
+        used = load_model(model).version
+    except BoilerplateError as exc:
+        used, code = f"unavailable: {error_message(exc)}", EXIT_FAILED
+    if model is not None:
+        used = f"{_printable(shown(model))}, {used}"
+    fast = [name for name, on in speedups().items() if on]
+    compiled = ", ".join(fast) if fast else "none, pure Python"
+    typer.echo(f"declutter {__version__} (model {used}; C speed-ups: {compiled})")
+    raise typer.Exit(code)
 
 
 # The command's arguments and options, named once here so that ``run`` reads as what it does.
-Inputs = Annotated[list[str], typer.Argument(
-    help="Files, folders (recursive: " + _FOLDER_FILES + "), globs, WARC files (their "
-    "HTML responses), JSON Lines files (records with html or text, and url); '-' reads "
-    "standard input.", show_default=False)]
+Inputs = Annotated[list[str] | None, typer.Argument(metavar="INPUT", hidden=True, show_default=False)]
 FormatOption = Annotated[OutputFormat, typer.Option(
-    "--format", "-f", help="text: the body; markdown: title + paragraphs; json: one "
-    "object per page (a list for several); jsonl: one record per page (source, url, "
-    "text, title, date, engine, model_version, kind, and site with --site-memory; or "
-    "source, url, error); lines: one record per line (text, label, score, reason), the "
-    "schema of our fixture labels.")]
-OutputOption = Annotated[Optional[Path], typer.Option(
-    "--output", "-o", help="Write to this file instead of standard output.", show_default=False)]
+    "--format", "-f", help="text: the body; markdown: title + paragraphs; json: a list with one "
+    "object per page, with its lines; jsonl: one record per page (source, url, text, title, "
+    "date, engine, model_version, kind, and site with --site-memory; or source, url, error); "
+    "lines: one record per line (text, label, score, reason), the schema of our fixture labels.")]
+OutputOption = Annotated[Path | None, typer.Option(
+    "--output", "-o", metavar="FILE", show_default=False,
+    help="Write to FILE instead of standard output (never an input).")]
 LinesOption = Annotated[bool, typer.Option(
-    "--lines", help="With --format jsonl, add each page's lines (text, label, score, "
+    "--lines/--no-lines", help="With --format jsonl, add each page's lines (text, label, score, "
     "reason); json and lines always have them.")]
-JobsOption = Annotated[Optional[int], typer.Option(
-    "--jobs", "-j", min=1, help="Worker processes; 1 runs in this process. Default: "
-    "pages run in this process, and one worker per CPU starts once a batch is long enough "
-    "to pay for them.", show_default="auto")]
+JobsOption = Annotated[int | None, typer.Option(
+    "--jobs", "-j", min=1, metavar="N", show_default=False, help="Worker processes; 1 runs in "
+    "this process.  [default: this process, then one worker per CPU once a batch is long "
+    "enough to pay for them]")]
 SiteMemoryOption = Annotated[bool, typer.Option(
-    "--site-memory", help="Also drop content lines that repeat on many pages of the same "
-    "site (site: the URL's host, else the input's folder or WARC/JSON Lines file). Every "
-    "page is processed before the first is written.")]
+    "--site-memory/--no-site-memory", help="Also drop content lines that repeat on many pages "
+    "of the same site (site: the URL's host, else the input's folder or WARC/JSON Lines file). "
+    "Every page is processed before the first is written.")]
 SiteMinPagesOption = Annotated[int, typer.Option(
-    min=2, help="With --site-memory, the pages of a site a line must repeat on.")]
-EngineOption = Annotated[Engine, typer.Option(help="model (ours) or trafilatura (baseline).")]
-KindOption = Annotated[InputKind, typer.Option(help="Input kind; auto detects HTML.")]
-ThresholdOption = Annotated[Optional[float], typer.Option(
-    min=0.0, max=1.0, help="Content probability needed to keep a line [default: the model's].",
-    show_default=False)]
-ModelOption = Annotated[Optional[Path], typer.Option(
-    help="A model folder made by `declutter train`, or a model file made by training.train. "
-    "joblib runs code when it loads: only use models you made yourself, never one downloaded "
-    "from elsewhere.",
-    show_default="shipped model")]
-MaxBytesOption = Annotated[int, typer.Option(min=0, help="Refuse inputs larger than this many bytes.")]
+    min=2, metavar="N", help="With --site-memory, the pages of a site a line must repeat on.")]
+EngineOption = Annotated[Engine, typer.Option(help="model (ours) or trafilatura (the baseline).")]
+KindOption = Annotated[InputKind, typer.Option(
+    help="Input kind; auto reads pages and fragments (<p>...</p>) as HTML, the rest as text.")]
+ThresholdOption = Annotated[float | None, typer.Option(
+    min=0.0, max=1.0, metavar="P", show_default=False,
+    help="Content probability needed to keep a line: lower keeps more lines, higher fewer.  "
+    f"[default: the model's own{_shipped_threshold()}]")]
+ModelOption = Annotated[Path | None, typer.Option(
+    metavar="PATH", show_default=False, help="A model folder made by `declutter train`, or a model "
+    "file made by training.train. joblib runs code when it loads: only use models you made "
+    "yourself, never one downloaded from elsewhere.  "
+    "[default: the shipped model]")]
+MaxBytesOption = Annotated[int, typer.Option(
+    min=0, metavar="BYTES", help="Refuse inputs larger than this.")]
 PageTimeoutOption = Annotated[float, typer.Option(
-    min=0.0, help="Seconds a page may take before it becomes an error record (0: no limit); "
-    "a worker stuck on a page is killed and the page tried once more.")]
+    min=0.0, metavar="SECONDS", help="Seconds a page may take before it becomes an error record "
+    "(0: no limit); a worker stuck on a page is killed and the page tried once more.")]
 VersionOption = Annotated[bool, typer.Option(
-    "--version", callback=_version, is_eager=True, help="Show versions and exit.")]
+    "--version", help="Show the version, the model (--model's, if given) and the compiled "
+    "speed-ups, and exit.")]
+
+_EXIT_STATUS = f"""\b
+Exit status:
+  0    every page succeeded (empty pages too)
+  1    some page failed (the others are still written), the model cannot load,
+       or the output cannot be written
+  2    usage error
+  {EXIT_SIGNALLED + signal.SIGINT}  interrupted (Ctrl-C, SIGINT)
+  {EXIT_PIPE}  standard output closed early (declutter ... | head), as coreutils and git
+  {EXIT_SIGNALLED + signal.SIGTERM}  stopped by SIGTERM
+  {EXIT_SIGNALLED + signal.SIGHUP}  stopped by SIGHUP
+"""
 
 
-@app.command()
+_HELP = ("Print the article body of each INPUT; one bad page never stops the others.\n\n"
+         f"An INPUT is a file, a folder (recursive: {_FOLDER_FILES}), a glob, a WARC file (its "
+         "HTML responses), a JSON Lines file (records with html or text, and url), or '-' for "
+         "standard input.")
+
+
+@app.command(DEFAULT_COMMAND, cls=_Default, help=_HELP, epilog=_EXIT_STATUS)
 def run(
-    inputs: Inputs, fmt: FormatOption = OutputFormat.TEXT, output: OutputOption = None,
+    inputs: Inputs = None, fmt: FormatOption = OutputFormat.TEXT, output: OutputOption = None,
     lines: LinesOption = False, jobs: JobsOption = None, site_memory: SiteMemoryOption = False,
     site_min_pages: SiteMinPagesOption = MIN_PAGES, engine: EngineOption = Engine.MODEL,
     kind: KindOption = InputKind.AUTO, threshold: ThresholdOption = None,
     model: ModelOption = None, max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
     page_timeout: PageTimeoutOption = PAGE_TIMEOUT, version: VersionOption = False,
 ) -> None:
-    """Print the article body of each page; one bad page never stops the others.
-
-    Exit status: 0 when every page succeeded, 1 when some failed (the others
-    are still written) or the output cannot be written, 2 for a usage error,
-    128 + the signal's number when stopped (Ctrl-C 130, SIGTERM 143, SIGHUP 129).
-    """
+    """Print the article body of each input page (``_HELP``)."""
+    if version:
+        _show_version(model)
+    if not inputs:
+        _fail("no input given; try 'declutter --help'", EXIT_USAGE)
+    assert inputs is not None  # _fail raised: this only tells type checkers
     stream = _open_output(output, inputs)
     with _outcome(stream, output):
         with _stop_signals(), _progress(_progress_wanted(output)) as advance:
@@ -153,6 +264,9 @@ def run(
         if output is not None:
             _close(stream)  # a full disk may only tell now, as the last bytes are written
     _summarise(counts)
+
+
+register_teaching(app)  # declutter label, show, train (after run: the help lists it first)
 
 
 def _close(stream: TextIO) -> None:
@@ -209,7 +323,7 @@ def _outcome(stream: TextIO, output: Path | None) -> Iterator[None]:
         _fail(what, EXIT_SIGNALLED + signum)
     except BrokenPipeError:  # `declutter ... | head`: the reader has all it wants
         _silence_stdout()
-        raise typer.Exit(EXIT_FAILED) from None
+        raise typer.Exit(EXIT_PIPE) from None
     except _OutputError as exc:
         where = _printable(shown(output)) if output is not None else "standard output"
         _fail(f"cannot write {where}: {error_message(exc.__cause__ or exc)}", EXIT_FAILED)
@@ -316,7 +430,7 @@ def _escaped(char: str) -> str:
 
 
 class _Writer:
-    """Writes records in one output format; json becomes a list when there are several."""
+    """Writes records in one output format; json is a list, whatever the number of pages."""
 
     def __init__(self, fmt: OutputFormat, stream: TextIO, *, many: bool) -> None:
         self.fmt, self.stream, self.many = fmt, stream, many
@@ -338,7 +452,7 @@ class _Writer:
 
     def close(self) -> None:
         """Finish the output (close the json list)."""
-        if self.fmt is OutputFormat.JSON and (self.many or not self.written):
+        if self.fmt is OutputFormat.JSON:
             self._echo("\n]" if self.written else "[]")
 
     def _echo(self, text: str, *, nl: bool = True) -> None:
@@ -350,13 +464,10 @@ class _Writer:
             raise _OutputError() from exc
 
     def _json(self, record: PageRecord) -> None:
+        # The same bytes as json.dumps(list, indent=2), one record at a time.
         text = json.dumps(record.to_dict(), ensure_ascii=False, indent=2)
-        if self.many:  # the same bytes as json.dumps(list, indent=2), one record at a time
-            opening = "[\n" if not self.written else ",\n"
-            text = opening + "\n".join("  " + row for row in text.split("\n"))
-            self._echo(text, nl=False)
-        else:
-            self._echo(text)
+        opening = "[\n" if not self.written else ",\n"
+        self._echo(opening + "\n".join("  " + row for row in text.split("\n")), nl=False)
 
     def _lines(self, record: PageRecord) -> None:
         rows = []
@@ -405,14 +516,7 @@ def _progress(enabled: bool) -> Iterator[Callable[[PageRecord], None]]:
 
 
 def main() -> None:
-    """Console-script entry point (``label``, ``show`` and ``train`` go to ``teachcli``)."""
-    from .teachcli import COMMANDS
-
-    if len(sys.argv) > 1 and sys.argv[1] in COMMANDS:
-        from .teachcli import main as teach
-
-        teach()
-        return
+    """Console-script entry point."""
     app()
 
 

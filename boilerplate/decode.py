@@ -85,16 +85,18 @@ def unwrap(data: bytes, *, max_bytes: int | None = DEFAULT_MAX_BYTES) -> bytes:
     """Gunzip gzip-compressed pages (bounded by ``max_bytes``); refuse known binary formats.
 
     Raises:
-        InputError: for images, PDFs, archives and other binary files.
+        EncodingError: for images, PDFs, archives and other binary files (no
+            text in any encoding, like the binary data ``decode`` refuses).
+        InputError: for damaged gzip data.
         InputTooLargeError: when a compressed page inflates beyond ``max_bytes``.
     """
     if data.startswith(_GZIP_MAGIC):
         data = _gunzip(data, max_bytes)
     if data[4:8] == b"ftyp" or (data.startswith(b"RIFF") and data[8:12] in (b"WEBP", b"WAVE", b"AVI ")):
-        raise InputError("binary data (a media file), not a page")
+        raise EncodingError("binary data (a media file), not a page")
     for magic, what in _MAGIC:
         if data.startswith(magic):
-            raise InputError(f"binary data ({what}), not a page")
+            raise EncodingError(f"binary data ({what}), not a page")
     return data
 
 
@@ -282,8 +284,9 @@ def read(data: str | bytes, *, max_bytes: int | None = DEFAULT_MAX_BYTES) -> Dec
     Raises:
         TypeError: if ``data`` is neither str nor bytes (bytearray and memoryview count as bytes).
         InputTooLargeError: over ``max_bytes`` (None: no limit), also once gunzipped.
-        InputError: for known binary formats and damaged gzip data.
-        EncodingError: for bytes that are no text in any plausible encoding.
+        InputError: for damaged gzip data.
+        EncodingError: for known binary formats (images, PDFs, archives) and bytes
+            that are no text in any plausible encoding.
     """
     if isinstance(data, bytearray | memoryview):
         data = bytes(data)

@@ -72,9 +72,27 @@ def check_page(text: str, kind: str) -> None:
         raise InputError(f"an XML document (<{root.group(1)}>), not a page")
 
 
+#: Elements a fragment of HTML can open with ("<p>Hello</p>", "<body>...</body>").
+_FRAGMENT_TAGS = (r"html|head|body|main|article|section|header|footer|nav|aside|div|p|span|a|b|i|em|"
+                  r"strong|br|h[1-6]|ul|ol|li|dl|dt|dd|table|tr|td|th|blockquote|pre|figure|"
+                  r"figcaption|img|form|title|meta|link|script|style")
+#: A text that opens with such a tag (after spaces and comments) ...
+_FRAGMENT_START = re.compile(rf"\s*(?:<!--(?:(?!-->).)*-->\s*)*<(?:{_FRAGMENT_TAGS})\b[^<>]*>",
+                             re.S | re.I)
+#: ... and closes such an element is markup, however few tags it has.
+_FRAGMENT_CLOSE = re.compile(rf"</(?:{_FRAGMENT_TAGS})\s*>", re.I)
+
+
 def detect_kind(text: str) -> Literal["html", "text"]:
-    """Tell HTML from flattened text by looking for real tags near the start."""
+    """Tell HTML from flattened text by looking for real tags near the start.
+
+    A page (a doctype, <html>, or three tags or more) or a fragment (it opens
+    with an element's tag and closes an element: "<p>Hello</p>") is HTML;
+    text that merely mentions a tag ("Use the <p> tag") stays text.
+    """
     head = text[:SNIFF_BYTES]
+    if _FRAGMENT_START.match(head) and _FRAGMENT_CLOSE.search(head):
+        return "html"
     tags = _HTML_SNIFF.findall(head)
     if not tags:
         return "text"

@@ -1,8 +1,9 @@
 """``declutter label``, ``declutter show`` and ``declutter train``: teaching declutter a site.
 
-A Typer app of its own, reached from ``cli.main`` when the first argument
-names one of its commands (``declutter ./label`` still reads a file called
-``label``). Heavy imports wait inside the commands.
+Commands of ``cli.app`` (``register`` adds them: ``declutter label PAGE...``
+while ``declutter page.html`` still reads a page, and ``declutter -- label``
+a file called ``label``). Heavy imports wait inside the commands, so
+``declutter page.html`` pays nothing for them.
 """
 
 from __future__ import annotations
@@ -16,25 +17,24 @@ import typer
 
 from .errors import BoilerplateError
 
-__all__ = ["COMMANDS", "app", "main"]
+__all__ = ["COMMANDS", "register"]
 
-#: The first arguments that select this app instead of the page-reading command.
+#: The commands this module adds to ``declutter``.
 COMMANDS = ("label", "show", "train")
-EXIT_FAILED, EXIT_USAGE = 1, 2
+EXIT_FAILED = 1
+#: What to install when scikit-learn is missing (declutter predicts without it; train needs it).
+TRAIN_HINT = 'declutter train needs scikit-learn: pip install "declutter-news[train]"'
 
-app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
-                  help="Teach declutter a site: label a few pages, show a page's decisions, adapt the model.")
 
-
-class InputKind(str, enum.Enum):
-    """What the pages are."""
+class Kind(str, enum.Enum):
+    """What the pages are (the choices of ``cli.InputKind``, which cannot be imported here: cli imports this)."""
 
     AUTO = "auto"
     HTML = "html"
     TEXT = "text"
 
 
-KindOption = Annotated[InputKind, typer.Option(help="Input kind; auto detects HTML.")]
+KindOption = Annotated[Kind, typer.Option(help="Input kind; auto detects HTML.")]
 ThresholdOption = Annotated[float | None, typer.Option(
     min=0.0, max=1.0, help="Content probability needed to keep a line [default: the model's].",
     show_default=False)]
@@ -49,17 +49,18 @@ def _fail(message: str, code: int = EXIT_FAILED) -> None:
     raise typer.Exit(code)
 
 
-@app.command()
 def label(
     pages: Annotated[list[Path], typer.Argument(
-        help="Page files (.html, .htm, .xhtml, .txt) or folders of them.", show_default=False)],
+        metavar="PAGE...", help="Page files (.html, .htm, .xhtml, .txt) or folders of them.", show_default=False)],
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port on 127.0.0.1; 0 picks a free one.")] = 0,
     no_browser: Annotated[bool, typer.Option("--no-browser", help="Print the address, open no browser.")] = False,
-    kind: KindOption = InputKind.AUTO, threshold: ThresholdOption = None, model: ModelOption = None,
+    kind: KindOption = Kind.AUTO, threshold: ThresholdOption = None, model: ModelOption = None,
 ) -> None:
-    """Label pages in your browser: flip lines and blocks, Save writes NAME.labels.jsonl beside each page.
+    """Label pages in your browser; Save writes NAME.labels.jsonl beside each.
 
-    Served on 127.0.0.1 only, until Ctrl-C; labels saved before are loaded back.
+    Click a line (or press space) to flip it, a block's bar (or b) to flip the
+    whole block. Served on 127.0.0.1 only, until Ctrl-C; labels saved before are
+    loaded back.
     """
     from .labelserver import LabelSession, page_files, run
 
@@ -74,14 +75,19 @@ def label(
         _fail(str(exc))
 
 
-@app.command()
 def show(
-    page: Annotated[Path, typer.Argument(help="A page file (HTML or flattened text).", show_default=False)],
+    page: Annotated[Path, typer.Argument(
+        metavar="PAGE", help="A page file (HTML or flattened text).", show_default=False)],
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write the HTML here instead of standard output.", show_default=False)] = None,
-    kind: KindOption = InputKind.AUTO, threshold: ThresholdOption = None, model: ModelOption = None,
+        "--output", "-o", metavar="FILE", help="Write the HTML here instead of standard output.",
+        show_default=False)] = None,
+    kind: KindOption = Kind.AUTO, threshold: ThresholdOption = None, model: ModelOption = None,
 ) -> None:
-    """Write a page's lines as declutter sees them (kept, dropped with score and reason) as one static HTML page."""
+    """Write a page's lines as declutter sees them as one static HTML page.
+
+    Kept lines are marked, dropped ones greyed with their score and reason,
+    grouped by the block they came from: for reports and bug reports.
+    """
     from .annotate import annotate, render
 
     try:
@@ -91,6 +97,8 @@ def show(
     except BoilerplateError as exc:
         _fail(f"{page}: {exc}")
     document = render(view)
+    if output is not None and output.resolve() == page.resolve():
+        _fail(f"-o {output} would overwrite the page", 2)
     if output is None:
         sys.stdout.write(document)
         return
@@ -101,25 +109,27 @@ def show(
     typer.echo(f"declutter: wrote {output}", err=True)
 
 
-@app.command()
 def train(
     folder: Annotated[Path, typer.Argument(
-        help="A folder of NAME.html (or NAME.txt) pages with NAME.labels.jsonl beside them.",
+        metavar="FOLDER", help="A folder of NAME.html (or NAME.txt) pages with NAME.labels.jsonl beside them.",
         show_default=False)],
-    output: Annotated[Path, typer.Option("--output", "-o", help="The model folder to write.",
-                                         show_default=False)],
+    output: Annotated[Path, typer.Option("--output", "-o", metavar="MODEL_DIR",
+                                         help="The model folder to write.", show_default=False)],
     base: Annotated[Path | None, typer.Option(
-        help="The model to adapt (a model folder or .joblib).", show_default="shipped model")] = None,
+        metavar="PATH", help="The model to adapt (a model folder or .joblib).",
+        show_default="the shipped model")] = None,
 ) -> None:
-    """Adapt the model to your labelled pages; use it with `declutter --model FOLDER page.html`."""
-    try:
+    """Adapt the model to your labelled pages (needs scikit-learn).
+
+    Use the result with `declutter --model MODEL_DIR page.html`. The shipped
+    model's boosting goes on, on your lines: no training corpus is needed.
+    """
+    try:  # scikit-learn (the train extra) is imported by teach and by loading the base's estimators
         from .teach import train_folder
-    except ImportError as exc:  # pragma: no cover - depends on the installed extras
-        _fail(f"declutter train needs scikit-learn: pip install \"declutter-news[train]\" ({exc})")
-    try:
+
         report = train_folder(folder, output, base=base, log=lambda text: typer.echo(text, err=True))
     except ImportError as exc:
-        _fail(f"declutter train needs scikit-learn: pip install \"declutter-news[train]\" ({exc})")
+        _fail(f"{TRAIN_HINT} (missing: {exc.name or exc})")
     except OSError as exc:
         _fail(f"{exc.filename or folder}: {exc.strerror or exc}")
     except BoilerplateError as exc:
@@ -127,6 +137,8 @@ def train(
     typer.echo(report, err=True)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Run the app on ``argv`` (default: the command line after the program name)."""
-    app(args=sys.argv[1:] if argv is None else argv, prog_name="declutter")
+def register(app: typer.Typer) -> None:
+    """Add label, show and train to the ``declutter`` command group."""
+    app.command("label")(label)
+    app.command("show")(show)
+    app.command("train")(train)

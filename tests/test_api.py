@@ -16,6 +16,7 @@ import boilerplate
 from boilerplate import (
     BoilerplateError,
     EmptyInputError,
+    EncodingError,
     Extraction,
     InputError,
     InputTooLargeError,
@@ -142,6 +143,49 @@ def test_kind_is_detected():
     assert declutter(fixture_bytes("german_news")).kind == "html"
 
 
+FRAGMENT = f"<p>{PROSE}</p>"
+
+
+@pytest.mark.parametrize("fragment", [FRAGMENT, f"<body>{FRAGMENT}<p>Second paragraph.</p></body>"])
+def test_a_fragment_is_read_as_html(fragment):
+    result = declutter(fragment)
+    assert result.kind == "html"
+    assert result.text == declutter(fragment, kind="html").text
+    assert "<p>" not in result.text and PROSE in result.text
+
+
+def test_fragments_in_declutter_many_pairs_are_read_as_html():
+    records = list(boilerplate.declutter_many([(FRAGMENT, "https://news.example/a"), FRAGMENT],
+                                              jobs=1))
+    assert [r.kind for r in records] == ["html", "html"]
+    assert all(r.text == PROSE for r in records)
+
+
+def test_a_path_is_read_as_a_file(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_bytes(fixture_bytes("german_news"))
+    assert declutter(path) == declutter(fixture_bytes("german_news"))
+    with pytest.raises(FileNotFoundError):
+        declutter(tmp_path / "missing.html")
+
+
+def test_a_path_over_max_bytes_is_refused_unread(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_bytes(fixture_bytes("german_news"))
+    with pytest.raises(InputTooLargeError, match=f"{path.stat().st_size:,} bytes"):
+        declutter(path, max_bytes=100)
+
+
+def test_a_str_that_names_a_file_is_text_with_a_warning(tmp_path, monkeypatch):
+    (tmp_path / "page.html").write_bytes(fixture_bytes("german_news"))
+    monkeypatch.chdir(tmp_path)
+    result = declutter("page.html")
+    assert result.kind == "text" and [r.text for r in result.lines] == ["page.html"]
+    assert "pathlib.Path('page.html')" in result.warnings[0]
+    assert "existing file" in result.warnings[0]
+    assert declutter("no-such-page.html").warnings == declutter("other words").warnings
+
+
 def test_title_and_date_come_from_the_page():
     page = html_page(
         f"<h1>Council approves budget</h1><p>16:20 JST, May 10, 2023</p><p>{PROSE}</p>",
@@ -214,7 +258,8 @@ def test_a_page_with_a_body_has_no_warnings():
     b"PK\x03\x04\x14\x00\x00\x00",
 ], ids=["pdf", "png", "zip"])
 def test_binary_files_are_refused(data):
-    with pytest.raises(InputError, match="binary"):
+    # EncodingError, as the README says: no text in any encoding, like other binary data.
+    with pytest.raises(EncodingError, match="binary"):
         declutter(data)
 
 

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from conftest import PAGES, REPO, fixture_bytes
 from typer.testing import CliRunner
@@ -99,7 +100,7 @@ def test_format_json_one_page(cli):
     expected = declutter(ARTICLE.read_bytes())
     result = cli("-f", "json", ARTICLE)
     assert result.exit_code == 0, result.stderr
-    record = json.loads(result.stdout)
+    (record,) = json.loads(result.stdout)  # a list, as for several pages
     assert set(record) == PAGE_KEYS | {"lines"}
     assert record["source"] == str(ARTICLE)
     assert record["text"] == expected.text
@@ -185,7 +186,7 @@ def test_unknown_format_is_a_usage_error(cli):
 def test_engine_trafilatura(cli):
     result = cli("--engine", "trafilatura", "--format", "json", ARTICLE)
     assert result.exit_code == 0, result.stderr
-    record = json.loads(result.stdout)
+    (record,) = json.loads(result.stdout)
     assert record["engine"] == "trafilatura"
     assert record["model_version"] is None
     assert "Altavista" in record["text"]
@@ -203,7 +204,7 @@ def test_engine_trafilatura_refuses_text_input(cli):
 def test_kind_text(cli):
     result = cli("--kind", "text", "--format", "json", ARTICLE)
     assert result.exit_code == 0, result.stderr
-    record = json.loads(result.stdout)
+    (record,) = json.loads(result.stdout)
     assert record["kind"] == "text"
     assert record["lines"][0]["text"].startswith("<")  # markup is kept as text
 
@@ -359,3 +360,122 @@ def test_python_m_boilerplate_cli_in_a_real_process(tmp_path):
     assert [(r["text"], r["label"], r["score"]) for r in records] == [
         (ln.text, ln.label.value, ln.score) for ln in expected.lines]
     assert all(r["source"] == str(ARTICLE) for r in records)
+
+
+# --------------------------------------------------------------------------- conventions
+
+
+@pytest.mark.parametrize("pages", [0, 1, 2])
+def test_json_is_a_list_whatever_the_number_of_pages(cli, tmp_path, pages):
+    rows = tmp_path / "pages.jsonl"  # an empty JSON Lines file holds no page
+    rows.write_text("".join(json.dumps({"html": p.read_text(encoding="utf-8")}) + "\n"
+                            for p in [ARTICLE, OTHER][:pages]), encoding="utf-8")
+    result = cli("-f", "json", rows)
+    assert result.exit_code == 0, result.stderr
+    records = json.loads(result.stdout)
+    assert isinstance(records, list)
+    assert [r["text"] for r in records] == [declutter(p.read_bytes()).text
+                                            for p in [ARTICLE, OTHER][:pages]]
+
+
+def test_flags_have_a_negative_form_and_take_no_value(cli):
+    plain = cli("-f", "jsonl", ARTICLE)
+    assert cli("-f", "jsonl", "--lines", "--no-lines", ARTICLE).stdout == plain.stdout
+    assert cli("-f", "jsonl", "--no-site-memory", ARTICLE).stdout == plain.stdout
+    assert "lines" in json.loads(cli("-f", "jsonl", "--no-lines", "--lines", ARTICLE).stdout)
+    refused = cli("--lines=true", ARTICLE)
+    assert refused.exit_code == 2 and refused.stdout == ""
+    assert stderr_lines(refused) == ["declutter: option '--lines' does not take a value; "
+                                     "try 'declutter --help'"]
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--nope", "x"], "no such option: --nope"),
+    (["--format", "xml", "x"], "invalid value for '--format'"),
+    (["--threshold", "1.5", "x"], "invalid value for '--threshold'"),
+    (["--jobs", "many", "x"], "invalid value for '--jobs'"),
+    (["--threshold"], "option '--threshold' requires an argument"),
+    ([], "no input given"),
+])
+def test_usage_errors_are_one_line_and_exit_2(cli, args, words):
+    result = cli(*args, jobs=None)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    (line,) = stderr_lines(result)
+    assert line.startswith(f"declutter: {words}"), line
+    assert line.endswith("; try 'declutter --help'")
+
+
+def test_help_shows_flags_defaults_and_every_exit_status(cli):
+    result = cli("--help", jobs=None)
+    assert result.exit_code == 0
+    text = result.stdout
+    assert result.stdout.startswith("Usage: ") and "[OPTIONS] [INPUT]..." in text.splitlines()[0]
+    assert "<bool>" not in text and "--lines / --no-lines" in text
+    assert "--site-memory / --no-site-memory" in text
+    flat = " ".join(text.split())
+    assert f"[default: the model's own, {load_model().threshold:g} for the shipped model]" in flat
+    assert "[default: the shipped model]" in flat and "[default: 50000000; x>=0]" in flat
+    assert "[default: 60.0; x>=0.0]" in flat and "[default: text]" in flat
+    statuses = text[text.index("Exit status:"):].split()
+    for code in ("0", "1", "2", "130", "141", "143", "129"):
+        assert code in statuses, code
+
+
+def test_version_names_the_model_in_use(cli, tmp_path):
+    from boilerplate.estimator import build_estimator
+    from boilerplate.features import FEATURE_NAMES
+    from boilerplate.model import save_model
+
+    rng = np.random.default_rng(0)
+    X = rng.random((200, len(FEATURE_NAMES)))
+    path = tmp_path / "mine.joblib"
+    stage1 = build_estimator(max_iter=3, min_samples_leaf=5).fit(X, X[:, 0] > 0.5)
+    save_model({"stage1": stage1, "stage2": None}, path, {"threshold": 0.5})
+    result = cli("--version", "--model", path)
+    assert result.exit_code == 0, result.stderr
+    assert f"(model {path}, {load_model(path).version}; " in result.stdout
+    assert load_model(path).version != load_model().version
+    broken = cli("--version", "--model", tmp_path / "missing.joblib")
+    assert broken.exit_code == 1
+    assert "model file not found" in broken.stdout
+
+
+def test_a_closed_pipe_ends_the_run_quietly_with_status_141(tmp_path):
+    """``declutter ... | head -1``: nothing on stderr, the status a shell reports for coreutils and git."""
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for i in range(40):  # well over a pipe's 64 KiB buffer of --format lines output
+        (folder / f"{i:02}.html").write_bytes(ARTICLE.read_bytes())
+    proc = subprocess.Popen([sys.executable, "-m", "boilerplate.cli", "-j", "1", "-f", "lines",
+                             str(folder)], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert json.loads(proc.stdout.readline())["text"]
+    proc.stdout.close()
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=120) == 141
+    assert stderr == b""
+    shell = subprocess.run(["bash", "-c", f"set -o pipefail; {sys.executable} -m boilerplate.cli "
+                            f"-j 1 -f lines {folder} | head -1 >/dev/null"],
+                           cwd=REPO, capture_output=True, timeout=120)
+    assert shell.returncode == 141 and shell.stderr == b""
+
+
+def test_subcommands_can_join_the_default_command(cli, monkeypatch, tmp_path):
+    """A command added with @app.command runs as `declutter NAME`, and `declutter PAGE` still runs."""
+    import typer
+    from typer.models import CommandInfo
+
+    def hello(name: str) -> None:
+        """Say hello (a stand-in for label, show, train)."""
+        typer.echo(f"hello {name}")
+
+    monkeypatch.setattr(app, "registered_commands",
+                        [*app.registered_commands, CommandInfo(name="hello", callback=hello)])
+    assert cli("hello", "you", jobs=None).stdout == "hello you\n"
+    assert cli(ARTICLE).stdout == declutter(ARTICLE.read_bytes()).text + "\n"
+    help_text = cli("--help", jobs=None).stdout
+    assert "Commands (declutter COMMAND --help)" in help_text and "Say hello" in help_text
+    (tmp_path / "hello").write_bytes(ARTICLE.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    assert cli("--", "hello", jobs=None).stdout == declutter(ARTICLE.read_bytes()).text + "\n"

@@ -40,3 +40,28 @@ def test_page_kind_refuses_what_is_not_a_page(text, error):
 
 def test_json_is_text_when_asked():
     assert sniff.page_kind('{"a": 1}', "text") == "text"
+
+
+@pytest.mark.parametrize("text", [
+    "<p>Hello there, a paragraph a scraper kept with its markup.</p>",
+    "<body><p>One</p></body>",
+    "<body>Only body text</body>",
+    "  \n<!-- saved by a crawler --><div class=\"story\">Text</div>",
+    "<article><h2>Heading</h2>Text</article>",
+    "<b>Bold</b> and more",
+])
+def test_a_fragment_of_html_is_html(text):
+    """A text that opens with an element's tag and closes an element is markup, however few tags."""
+    assert sniff.detect_kind(text) == "html"
+    assert sniff.page_kind(text, "auto") == "html"
+
+
+@pytest.mark.parametrize("text", [
+    "Use the <p> tag for paragraphs, like every page does.",  # mentions a tag
+    "Write <p>text</p> to make a paragraph.",  # shows markup inside a sentence
+    "<p>Hello",  # opens a tag, closes none: a mention as much as markup
+    "<Reuters> - Shares rose.</Reuters>",  # not an HTML element
+    "Compare a < b and b > c.",
+])
+def test_text_that_mentions_tags_stays_text(text):
+    assert sniff.detect_kind(text) == "text"
