@@ -1,16 +1,18 @@
 """``declutter train``: adapt a model to a few labelled pages of a site, without the training corpus.
 
-How: the boosting goes on. Both stages of the model are gradient-boosted
-trees (scikit-learn's HistGradientBoostingClassifier); with ``warm_start``
-they keep their trees and add a few more, fitted to what the model still
-gets wrong on the user's lines (their raw scores start from the base
-model's). The base model's knowledge stays whole in its trees: the new,
-small trees only move the scores of lines that look like the labelled
-site's. The alternative, a sample of the base training set's feature rows
-shipped in the package and a refit on it plus the user's lines, would tie
-every retrain and every feature change to a regenerated sample (and
-megabytes in the package); it is measured against this in
-``training/benchmarks/learning_curve.py`` (docs/benchmarks.md).
+How: stage one is refitted on a compact sample of the base model's own
+training lines, shipped beside it (``line_classifier.sample.npz``: SAMPLE_LINES
+lines drawn at random by ``training.train``), plus the user's lines weighted
+as training.train weighs hand-labelled pages; stage two stays the base's. The
+learning curve (``training/benchmarks/learning_curve.py``, docs/benchmarks.md)
+measured this against continuing the base's boosting on the user's lines alone
+(``warm_start``: a few more trees): the sample generalises from one or three
+pages where the continued boosting over-fits them (one labelled page made
+some sites worse by 0.05 to 0.2 F1). The adapted model folder carries the
+sample with the user's lines added, so adapting it again keeps them.
+
+A base model without a sample (an older model file) is adapted the other
+way, by continued boosting (``adapt``), and the command says so.
 
 Stage two reads stage one's probabilities of a line's neighbours. It goes on
 too, on the probabilities of an adapted stage one for pages it did not learn
@@ -44,8 +46,14 @@ from .annotate import (
 )
 from .document import Document
 from .errors import InputError
-from .estimator import stages_proba
-from .features import featurize, line_groups, stage2_features
+from .estimator import build_estimator, stages_proba
+from .features import (
+    FEATURE_NAMES,
+    FEATURE_VERSION,
+    featurize,
+    line_groups,
+    stage2_features,
+)
 from .model import DEFAULT_MODEL_PATH, load_model, save_model
 from .segment import from_text
 
@@ -53,15 +61,27 @@ __all__ = [
     "ADAPT_STAGE1",
     "ADAPT_STAGE2",
     "MODEL_FILE",
+    "SAMPLE_LINES",
+    "BaseSample",
     "LabelledView",
     "adapt",
     "labelled_files",
     "labelled_views",
+    "load_sample",
+    "refit",
+    "sample_path",
     "train_folder",
+    "write_sample",
 ]
 
 #: The file name of the model inside a model folder (as the shipped one's).
 MODEL_FILE = DEFAULT_MODEL_PATH.name
+#: Base training lines shipped beside a model for ``refit`` (30,000 lines of 130
+#: float32 features: about 4 MB compressed). Fewer made the refitted stage one
+#: weaker on other sites; the learning curve used this many.
+SAMPLE_LINES = 30_000
+#: A labelled line weighs this many base lines in ``refit`` (training.train's LABELLED_WEIGHT).
+LABELLED_WEIGHT = 5.0
 #: Stage one's continuation: ``extra_iter`` more trees, smaller than the base
 #: model's (a site has a few thousand lines, not a million), and with the
 #: base's shrinkage. Chosen on the learning curve's sites (docs/benchmarks.md).
@@ -75,6 +95,48 @@ STAGE2_FOLDS = 5
 #: Stage two's continuation: fewer trees, it reads 30 columns.
 ADAPT_STAGE2: Mapping[str, Any] = {"extra_iter": 20, "learning_rate": 0.1, "max_leaf_nodes": 7,
                                    "min_samples_leaf": 20, "l2_regularization": 1.0}
+
+
+@dataclass(frozen=True)
+class BaseSample:
+    """Training lines shipped beside a model: features, labels, weights."""
+
+    X: np.ndarray
+    y: np.ndarray
+    weight: np.ndarray
+
+
+def sample_path(model_path: Path) -> Path:
+    """Where a model's base sample lives: NAME.sample.npz beside NAME.joblib."""
+    return model_path.with_name(model_path.stem + ".sample.npz")
+
+
+def write_sample(path: Path, X: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None,
+                 lines: int | None = SAMPLE_LINES, seed: int = 0) -> Path:
+    """Write a base sample: ``lines`` rows of X drawn at random (all of them with None), compressed."""
+    if weight is None:
+        weight = np.ones(len(y))
+    if lines is not None and len(y) > lines:
+        keep = np.sort(np.random.default_rng(seed).choice(len(y), lines, replace=False))
+        X, y, weight = X[keep], y[keep], weight[keep]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as f:
+        np.savez_compressed(f, X=X.astype(np.float32), y=y.astype(np.int8), weight=weight.astype(np.float32),
+                            feature_version=np.int64(FEATURE_VERSION))
+    return path
+
+
+def load_sample(model_path: Path) -> BaseSample | None:
+    """The base sample beside a model file; None when there is none or it is for other features."""
+    path = sample_path(model_path)
+    if not path.is_file():
+        return None
+    with np.load(path, allow_pickle=False) as data:
+        sample = BaseSample(data["X"], data["y"], data["weight"])
+        version = int(data["feature_version"])
+    if version != FEATURE_VERSION or sample.X.shape[1] != len(FEATURE_NAMES):
+        return None
+    return sample
 
 
 @dataclass(frozen=True)
@@ -205,8 +267,52 @@ def adapt(base: Mapping[str, Any], views: Sequence[LabelledView], *,
     return adapted
 
 
+def with_labels(sample: BaseSample, views: Sequence[LabelledView]) -> BaseSample:
+    """The sample plus the labelled lines (weighted LABELLED_WEIGHT): what an adapted model carries."""
+    labelled = [v.weight > 0 for v in views]
+    return BaseSample(np.concatenate([sample.X, *[v.X[m] for v, m in zip(views, labelled)]]),
+                      np.concatenate([sample.y, *[v.y[m] for v, m in zip(views, labelled)]]),
+                      np.concatenate([sample.weight, *[v.weight[m] * LABELLED_WEIGHT
+                                                       for v, m in zip(views, labelled)]]))
+
+
+def refit(base: Mapping[str, Any], sample: BaseSample, views: Sequence[LabelledView]) -> tuple[dict[str, Any], BaseSample]:
+    """Stage one refitted on the base sample plus the labelled lines; the base's stage two. And the new sample.
+
+    Raises:
+        InputError: when the labels are all of one class.
+    """
+    from threadpoolctl import threadpool_limits
+
+    if len(np.unique(np.concatenate([v.y[v.weight > 0] for v in views]))) < 2:
+        raise InputError("the labelled lines need both kinds: some content and some boilerplate")
+    rows = with_labels(sample, views)
+    keep = rows.weight > 0
+    rows = BaseSample(rows.X[keep], rows.y[keep], rows.weight[keep])
+    stage1 = build_estimator()
+    # One thread, as in _continue: on a busy machine OpenMP's waiting threads cost more than they give.
+    with threadpool_limits(limits=1, user_api="openmp"):
+        stage1.fit(rows.X, rows.y, clf__sample_weight=rows.weight)
+    return {"stage1": stage1, "stage2": base.get("stage2")}, rows
+
+
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _read_folder(folder: Path, log: Callable[[str], None]) -> tuple[list[LabelledView], list[dict[str, Any]]]:
+    """The labelled views of a folder's pages, and a record of each page for the metadata."""
+    views: list[LabelledView] = []
+    pages: list[dict[str, Any]] = []
+    for page, labels in labelled_files(folder):
+        data = page.read_bytes()
+        page_views = labelled_views(data, read_labels(labels), name=page.name)
+        views += page_views
+        first = page_views[0]
+        pages.append({"name": page.name, "sha256": _sha256(data), "kind": first.kind, "lines": len(first.y),
+                      "labelled": int(first.weight.sum()), "content": int(first.y[first.weight > 0].sum())})
+        log(f"declutter: {page.name}: {pages[-1]['labelled']} labelled lines, {pages[-1]['content']} content")
+    return views, pages
 
 
 def train_folder(folder: Path, output: Path, *, base: Path | None = None,
@@ -220,41 +326,51 @@ def train_folder(folder: Path, output: Path, *, base: Path | None = None,
         InputError: for a folder without labelled pages, or labels that do not fit.
         ModelError: if the base model cannot load.
         OSError: when a file cannot be read or the folder written.
+        ImportError: without scikit-learn.
     """
     t0 = time.perf_counter()
     if output.exists() and not output.is_dir():
         raise InputError(f"{output} is a file: -o names the model folder to write")
     model = load_model(base)
     fitted = model.estimator  # the scikit-learn stages (imports scikit-learn)
-    views: list[LabelledView] = []
-    pages: list[dict[str, Any]] = []
-    for page, labels in labelled_files(folder):
-        data = page.read_bytes()
-        page_views = labelled_views(data, read_labels(labels), name=page.name)
-        views += page_views
-        first = page_views[0]
-        pages.append({"name": page.name, "sha256": _sha256(data), "kind": first.kind, "lines": len(first.y),
-                      "labelled": int(first.weight.sum()), "content": int(first.y[first.weight > 0].sum())})
-        log(f"declutter: {page.name}: {pages[-1]['labelled']} labelled lines, {pages[-1]['content']} content")
-    adapted = adapt(fitted, views)
-    meta = _metadata(model.metadata, model.version, base, pages)
-    save_model(adapted, output / MODEL_FILE, meta)
+    views, pages = _read_folder(folder, log)
+    sample = load_sample(model.path) if model.path is not None else None
+    if sample is None:
+        log(f"declutter: model {model.version} has no base sample of its features: its boosting is "
+            "continued on your lines instead (retrain the base with training.train to get one)")
+        adapted, method = adapt(fitted, views), "warm"
+    else:
+        adapted, sample = refit(fitted, sample, views)
+        method = "sample"
+    save_model(adapted, output / MODEL_FILE, _metadata(model.metadata, model.version, base, pages, method))
+    if sample is not None:
+        write_sample(sample_path(output / MODEL_FILE), sample.X, sample.y, sample.weight, lines=None)
     lines = sum(int(p["labelled"]) for p in pages)
     return (f"declutter: adapted model {model.version} to {len(pages)} page{'s' if len(pages) != 1 else ''} "
             f"({lines} labelled lines) in {time.perf_counter() - t0:.1f} s: wrote {output}/ "
             f"(use it: declutter --model {output} PAGE)")
 
 
+#: How the metadata describes each adaptation method.
+_METHODS = {
+    "sample": {"method": "stage one refitted on the base's sample plus the labelled lines (weight "
+               f"{LABELLED_WEIGHT:g}); the base's stage two"},
+    "warm": {"method": "boosting continued (warm start) on the labelled lines",
+             "stage1": dict(ADAPT_STAGE1), "stage2": dict(ADAPT_STAGE2)},
+}
+
+
 def _metadata(base_meta: Mapping[str, Any], base_version: str, base: Path | None,
-              pages: list[dict[str, Any]]) -> dict[str, Any]:
+              pages: list[dict[str, Any]], method: str) -> dict[str, Any]:
     """The adapted model's metadata: the base's, plus what it was adapted from and on."""
     kept = ("threshold", "training_data", "label_rule")
     meta = {key: base_meta[key] for key in kept if key in base_meta}
     meta["adapted_from"] = {"model_version": base_version, "sha256": base_meta.get("sha256"),
                             "model": "shipped" if base is None else str(base),
                             "training_lines": base_meta.get("training_lines")}
+    if "adapted_on" in base_meta:  # an adapted model adapted again: its pages stay in its sample
+        meta["adapted_from"]["adapted_on"] = base_meta["adapted_on"]
     meta["adapted_on"] = pages
-    meta["adaptation"] = {"method": "boosting continued (warm start) on the labelled lines",
-                          "stage1": dict(ADAPT_STAGE1), "stage2": dict(ADAPT_STAGE2)}
+    meta["adaptation"] = _METHODS[method]
     meta["command"] = "declutter train"
     return meta

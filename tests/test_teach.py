@@ -5,10 +5,12 @@ from __future__ import annotations
 import html
 import json
 import random
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import REPO
 
@@ -16,7 +18,16 @@ from boilerplate import declutter, load_model
 from boilerplate.annotate import LABELS_SUFFIX
 from boilerplate.errors import InputError
 from boilerplate.model import DEFAULT_MODEL_PATH, sha256_of
-from boilerplate.teach import MODEL_FILE, labelled_files, train_folder
+from boilerplate.teach import (
+    LABELLED_WEIGHT,
+    MODEL_FILE,
+    SAMPLE_LINES,
+    labelled_files,
+    load_sample,
+    sample_path,
+    train_folder,
+    write_sample,
+)
 
 TOPICS = ("harbour", "bridge", "library", "railway", "school", "market", "hospital", "park")
 #: A member appeal that reads like the story: the shipped model keeps it (score about 0.9).
@@ -84,8 +95,9 @@ def test_adapted_model_drops_what_it_was_taught_on_new_pages(adapted: tuple[Path
 
 def test_model_folder_records_what_it_was_adapted_from_and_on(adapted: tuple[Path, Path]) -> None:
     site, model = adapted
+    stem = Path(MODEL_FILE).stem
     assert sorted(p.name for p in model.iterdir()) == sorted(
-        [MODEL_FILE, Path(MODEL_FILE).with_suffix(".json").name, Path(MODEL_FILE).with_suffix(".npz").name])
+        [MODEL_FILE, f"{stem}.json", f"{stem}.npz", f"{stem}.sample.npz"])
     meta = json.loads((model / MODEL_FILE).with_suffix(".json").read_text(encoding="utf-8"))
     shipped = load_model()
     assert meta["adapted_from"]["model_version"] == shipped.version
@@ -97,6 +109,7 @@ def test_model_folder_records_what_it_was_adapted_from_and_on(adapted: tuple[Pat
         assert page["sha256"] == sha256_of(site / name)
         assert page["labelled"] == page["lines"] == len(declutter(gazette_page(int(name[5:-5]))).lines)
     assert meta["threshold"] == shipped.threshold
+    assert meta["adaptation"]["method"].startswith("stage one refitted on the base's sample")
     loaded = load_model(model)
     assert loaded.version != shipped.version and loaded.metadata["adapted_on"] == meta["adapted_on"]
 
@@ -112,12 +125,53 @@ def test_cli_uses_the_model_folder(adapted: tuple[Path, Path], tmp_path: Path) -
     assert "The harbour project" not in done.stdout and APPEAL not in done.stdout and "Residents who" in done.stdout
 
 
-def test_adapting_an_adapted_model_records_its_base(adapted: tuple[Path, Path], tmp_path: Path) -> None:
-    site, model = adapted
-    train_folder(site, tmp_path / "again", base=model)
+def test_the_sample_carries_the_labelled_lines(adapted: tuple[Path, Path]) -> None:
+    """The model folder's sample is the shipped one plus every labelled line (both views), weighted higher."""
+    _, model = adapted
+    shipped = load_sample(DEFAULT_MODEL_PATH)
+    carried = load_sample(model / MODEL_FILE)
+    assert shipped is not None and carried is not None
+    assert len(shipped.y) == SAMPLE_LINES and set(shipped.weight.tolist()) <= {1.0, LABELLED_WEIGHT}
+    labelled = sum(page["labelled"] for page in load_model(model).metadata["adapted_on"])
+    assert len(carried.y) == len(shipped.y) + 2 * labelled  # each HTML page is also learnt as text
+    assert (carried.X[:len(shipped.y)] == shipped.X).all()
+    assert (carried.weight[len(shipped.y):] == LABELLED_WEIGHT).all()
+
+
+def test_adapting_an_adapted_model_keeps_its_pages(adapted: tuple[Path, Path], tmp_path: Path) -> None:
+    _, model = adapted
+    label_site(tmp_path / "more", range(20, 22))
+    train_folder(tmp_path / "more", tmp_path / "again", base=model)
     meta = load_model(tmp_path / "again").metadata
     assert meta["adapted_from"]["model"] == str(model)
     assert meta["adapted_from"]["model_version"] == load_model(model).version
+    assert [p["name"] for p in meta["adapted_from"]["adapted_on"]] == [f"story{n}.html" for n in range(6)]
+    first, again = load_sample(model / MODEL_FILE), load_sample(tmp_path / "again" / MODEL_FILE)
+    assert first is not None and again is not None and len(again.y) > len(first.y)
+    assert appeal_label(gazette_page(9), tmp_path / "again") == "boilerplate"
+
+
+def test_a_model_without_a_sample_is_adapted_by_continued_boosting(adapted: tuple[Path, Path],
+                                                                    tmp_path: Path) -> None:
+    """An older model file (no sample beside it) still adapts, and the command says how."""
+    site, _ = adapted
+    old = tmp_path / "old"
+    old.mkdir()
+    for suffix in (".joblib", ".json", ".npz"):
+        shutil.copy(DEFAULT_MODEL_PATH.with_suffix(suffix), old / DEFAULT_MODEL_PATH.with_suffix(suffix).name)
+    said: list[str] = []
+    train_folder(site, tmp_path / "model", base=old, log=said.append)
+    assert any("no base sample" in line for line in said)
+    meta = load_model(tmp_path / "model").metadata
+    assert meta["adaptation"]["method"].startswith("boosting continued")
+    assert not sample_path(tmp_path / "model" / MODEL_FILE).exists()
+    assert appeal_label(gazette_page(9), tmp_path / "model") == "boilerplate"
+
+
+def test_a_sample_for_other_features_is_not_used(tmp_path: Path) -> None:
+    path = sample_path(tmp_path / "m.joblib")
+    write_sample(path, np.zeros((5, 3)), np.zeros(5))
+    assert load_sample(tmp_path / "m.joblib") is None  # 3 columns: not this code's features
 
 
 def test_a_folder_without_labels_is_an_error_never_a_silent_success(tmp_path: Path) -> None:

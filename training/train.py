@@ -30,6 +30,7 @@ from boilerplate.classify import decide
 from boilerplate.document import Document, Label, Line
 from boilerplate.estimator import FOLDS, TwoStageClassifier
 from boilerplate.model import DEFAULT_MODEL_PATH, DEFAULT_THRESHOLD, save_model
+from boilerplate.teach import sample_path, write_sample
 from training.corpus import TRAIN_DATASETS, iter_dataset
 from training.labels import LABEL_RULE, Featurized, labelled_pages, load_dataset
 from training.metrics import article_score
@@ -216,6 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "label_rule": LABEL_RULE,
     }
     meta_path = save_model(model.to_stages(), args.out, meta)
+    write_sample(sample_path(args.out), rows.X, rows.y, rows.sample_weight)  # for declutter train (teach.py)
     trees = args.out.with_suffix(".npz")
     print(f"wrote {args.out}, {meta_path.name}" + (f" and {trees.name}" if trees.is_file() else "")
           + f" (threshold {threshold})", file=sys.stderr)
