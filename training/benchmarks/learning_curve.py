@@ -1,6 +1,7 @@
 """The learning curve of ``declutter train``: label k pages of a site, adapt, score its other pages.
 
     python -m training.benchmarks.learning_curve ../shared/data --base-every 2
+    python -m training.benchmarks.learning_curve ../shared/data --base-every 10 --every 4 --no-write  # quick
 
 Sites: big9's nine news sites, fundus publishers with several pages, and the
 hosts repeated in dragnet and l3s-gn1 (at least ``--min-pages`` pages). For
@@ -24,6 +25,19 @@ Other sites: each site's most-adapted model also scores a sample of other
 sites' pages from its fold (pages its base never saw), beside the base: the
 cost of using an adapted model elsewhere.
 
+Methods (``--method``): ``sample`` is what ``declutter train`` runs
+(``boilerplate.teach.refit``: stage one refitted on a sample of the base's own
+training lines, SAMPLE_LINES of them as training.train ships, plus the labelled
+lines weighted as training.train weighs labelled pages; the base's stage two);
+``warm`` continues the base's boosting on the labelled lines alone
+(``boilerplate.teach.adapt``, what declutter train falls back to for a model
+without a sample).
+
+Bounded runs: ``--every N`` takes every Nth site, ``--sites big9,fundus/abc``
+only the sites named (a dataset, or dataset/site), ``--base-every N`` fits the
+fold models on every Nth training page (cached in ``--cache-dir``: a second
+run with the same code and N reuses them).
+
 The script owns the part of docs/benchmarks.md between its markers.
 """
 
@@ -46,10 +60,23 @@ from typing import Any
 import joblib
 import numpy as np
 
-from boilerplate.estimator import FOLDS, TwoStageClassifier, site_fold, stages_proba
+from boilerplate.estimator import (
+    FOLDS,
+    TwoStageClassifier,
+    site_fold,
+    stages_proba,
+)
 from boilerplate.model import load_model
 from boilerplate.sitememory import site_of
-from boilerplate.teach import ADAPT_STAGE1, ADAPT_STAGE2, LabelledView, adapt
+from boilerplate.teach import (
+    ADAPT_STAGE1,
+    ADAPT_STAGE2,
+    SAMPLE_LINES,
+    BaseSample,
+    LabelledView,
+    adapt,
+    refit,
+)
 from boilerplate.trees import export
 from training.benchmarks.docs import replace_section
 from training.corpus import TRAIN_DATASETS, iter_dataset
@@ -72,6 +99,8 @@ BIG9 = {"arstechnica": "arstechnica", "bbc": "bbc", "cnn": "cnn", "forbes": "for
         "nypost": "nypost", "yahoo": "yahoo"}
 #: Other sites' pages each adapted model is scored on (from its fold).
 OTHER_PAGES = 60
+#: The adaptation methods (see the module's docstring).
+METHODS = ("sample", "warm")
 #: The goals of issue 14.
 GOAL_HALVED, GOAL_F1, GOAL_OTHERS = 0.5, 0.98, 0.005
 _LINKED = re.compile(r"""href=["']https?://(?:www\.)?([^/"'?#:]+)""", re.IGNORECASE)
@@ -221,7 +250,7 @@ class Scorer:
         proba = stages_proba(model, view.X, view.groups)
         pr = page_pr(self.golds[(view.dataset, view.id)], page_text(view, proba, self.threshold))
         if slot is not None:
-            self.cache[slot] = pr  # type: ignore[index]
+            self.cache[slot] = pr
         return pr
 
     def pages(self, model: dict[str, Any], pages: Sequence[list[Featurized]], key: int | None = None) -> Scores:
@@ -251,25 +280,48 @@ def others_sample(sites: dict[tuple[str, str], list[list[Featurized]]], key: tup
     return pool[:OTHER_PAGES]
 
 
+def base_sample(corpus: Corpus, fold: int, every: int) -> BaseSample:
+    """A base sample as training.train ships one (SAMPLE_LINES lines), from a fold model's own training pages."""
+    views = [view for name in TRAIN_DATASETS if name in corpus.views
+             for i, page in enumerate(_by_page(corpus.views[name])) if i % every == 0
+             for view in page if site_fold(view.site, FOLDS) != fold]
+    X, y = np.concatenate([v.X for v in views]), np.concatenate([v.y for v in views])
+    keep = np.sort(np.random.default_rng(fold).choice(len(y), min(SAMPLE_LINES, len(y)), replace=False))
+    return BaseSample(X[keep].astype(np.float32), y[keep].astype(np.int8), np.ones(len(keep), np.float32))
+
+
+def _adapted(method: str, base: dict[str, Any], sample: BaseSample | None,
+             views: list[LabelledView]) -> dict[str, Any]:
+    """The base adapted to labelled views by one method."""
+    if method == "sample":
+        assert sample is not None
+        return refit(base, sample, views)[0]
+    return adapt(base, views)
+
+
 def run_site(key: tuple[str, str], pages: list[list[Featurized]], base: dict[str, Any], base_id: int,
-             scorer: Scorer, others: list[list[Featurized]]) -> dict[str, Any]:
-    """The curve of one site: per k, base and adapted scores on the pages left, and the cost elsewhere."""
+             scorer: Scorer, others: list[list[Featurized]], methods: Sequence[str],
+             sample: BaseSample | None) -> dict[str, Any]:
+    """The curve of one site: per k, base and adapted (per method) scores on the pages left, and the cost elsewhere."""
     result: dict[str, Any] = {"dataset": key[0], "site": key[1], "pages": len(pages), "k": {}}
     base_f = forests(base)
-    last = None
+    last: dict[str, Any] = {}
     for k in KS:
         if len(pages) - k < MIN_TEST:
             continue
         labelled, test = pages[:k], pages[k:]
-        t0 = time.perf_counter()
-        adapted = forests(adapt(base, [v for page in labelled for v in as_labelled(page)]))
-        result["k"][k] = {"seconds": time.perf_counter() - t0, "test": len(test),
-                          "base": scorer.pages(base_f, test, base_id), "adapted": scorer.pages(adapted, test),
-                          "ceiling": scorer.ceiling(test)}
-        last = adapted
-    if last is not None:
-        result["others"] = {"base": scorer.pages(base_f, others, base_id), "adapted": scorer.pages(last, others),
-                            "k": max(result["k"])}
+        views = [v for page in labelled for v in as_labelled(page)]
+        point: dict[str, Any] = {"test": len(test), "base": scorer.pages(base_f, test, base_id),
+                                 "ceiling": scorer.ceiling(test), "seconds": {}}
+        for method in methods:
+            t0 = time.perf_counter()
+            last[method] = forests(_adapted(method, base, sample, views))
+            point["seconds"][method] = time.perf_counter() - t0
+            point[method] = scorer.pages(last[method], test)
+        result["k"][k] = point
+    if last:
+        result["others"] = {"base": scorer.pages(base_f, others, base_id), "k": max(result["k"]),
+                            **{method: scorer.pages(model, others) for method, model in last.items()}}
     return result
 
 
@@ -298,8 +350,8 @@ def time_train(folder: Path, runs: int) -> list[tuple[float, float]]:
     out = []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as model_dir:
-            command = ["/usr/bin/time", "-v", sys.executable, "-c",
-                       "from boilerplate.teachcli import main; main()", "train", str(folder), "-o", model_dir]
+            command = ["/usr/bin/time", "-v", sys.executable, "-m", "boilerplate.cli", "train", str(folder),
+                       "-o", model_dir]
             done = subprocess.run(command, capture_output=True, text=True, check=True,
                                   cwd=Path(__file__).resolve().parents[2])
         wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", done.stderr)
@@ -315,28 +367,28 @@ def group_rows(results: list[dict[str, Any]], group: str, k: int) -> list[dict[s
     return [r for r in results if k in r["k"] and group in ("all", r["dataset"])]
 
 
-def curve_line(rows: list[dict[str, Any]], group: str, k: int) -> str:
+def curve_line(rows: list[dict[str, Any]], group: str, k: int, method: str) -> str:
     """One row of the curve table: mean site F1 of base and adapted, the error left, the goals met."""
-    cells = [group, str(k), str(len(rows)), str(sum(r["k"][k]["test"] for r in rows))]
+    cells = [group, method, str(k), str(len(rows)), str(sum(r["k"][k]["test"] for r in rows))]
     for kind in ("html", "text"):
         base = float(np.mean([r["k"][k]["base"].f1(kind) for r in rows]))
-        adapted = float(np.mean([r["k"][k]["adapted"].f1(kind) for r in rows]))
+        adapted = float(np.mean([r["k"][k][method].f1(kind) for r in rows]))
         left = (1 - adapted) / (1 - base) if base < 1 else 1.0
         cells += [f"{base:.3f}", f"{adapted:.3f}", f"{left:.2f}"]
-    halved = sum((1 - r["k"][k]["adapted"].f1("html")) <= GOAL_HALVED * (1 - r["k"][k]["base"].f1("html"))
+    halved = sum((1 - r["k"][k][method].f1("html")) <= GOAL_HALVED * (1 - r["k"][k]["base"].f1("html"))
                  for r in rows)
-    reached = sum(r["k"][k]["adapted"].f1("html") >= GOAL_F1 for r in rows)
+    reached = sum(r["k"][k][method].f1("html") >= GOAL_F1 for r in rows)
     ceiling = float(np.mean([r["k"][k]["ceiling"].f1("html") for r in rows]))
     cells += [f"{halved}/{len(rows)}", f"{reached}/{len(rows)}", f"{ceiling:.3f}"]
     return "| " + " | ".join(cells) + " |"
 
 
-def others_line(results: list[dict[str, Any]], group: str) -> str:
+def others_line(results: list[dict[str, Any]], group: str, method: str) -> str:
     """One row of the other-sites table: adapted minus base, mean and worst over the adapted models."""
     rows = [r for r in results if "others" in r and group in ("all", r["dataset"])]
-    cells = [group, str(len(rows))]
+    cells = [group, method, str(len(rows)), str(sum(len(r["others"]["base"].pr["html"]) for r in rows))]
     for kind in ("html", "text"):
-        deltas = [r["others"]["adapted"].f1(kind) - r["others"]["base"].f1(kind) for r in rows]
+        deltas = [r["others"][method].f1(kind) - r["others"]["base"].f1(kind) for r in rows]
         cells += [f"{np.mean(deltas):+.4f}", f"{min(deltas):+.4f}"] if deltas else ["", ""]
     return "| " + " | ".join(cells) + " |"
 
@@ -345,35 +397,42 @@ def report(results: list[dict[str, Any]], timing: list[tuple[float, float]], arg
            seconds: float) -> str:
     """The markdown section: the curve, the cost on other sites, the time and memory of declutter train."""
     groups = ["all", *SITE_DATASETS]
-    curve = [curve_line(group_rows(results, g, k), g, k) for g in groups for k in KS if group_rows(results, g, k)]
-    others = [others_line(results, g) for g in groups if any("others" in r and g in ("all", r["dataset"])
-                                                             for r in results)]
-    fits = [r["k"][k]["seconds"] for r in results for k in r["k"] if k == max(KS)]
+    curve = [curve_line(group_rows(results, g, k), g, k, m) for g in groups for m in args.methods for k in KS
+             if group_rows(results, g, k)]
+    others = [others_line(results, g, m) for g in groups for m in args.methods
+              if any("others" in r and g in ("all", r["dataset"]) for r in results)]
+    fits = {m: [r["k"][k]["seconds"][m] for r in results for k in r["k"] if k == max(KS)] for m in args.methods}
     lines = [
         BEGIN, "## Learning curve: teaching declutter a site (`declutter train`)", "",
         f"`python -m training.benchmarks.learning_curve {shlex.join(args.argv)}` ({datetime.date.today()}, "
         f"commit {git_commit()}, {seconds / 60:.0f} min). For each site, k of its pages are labelled with the "
         "gold-derived labels of `training.labels` (what a careful user would click), the base model is "
-        "adapted with `boilerplate.teach.adapt` (what `declutter train` runs: boosting continued, "
-        f"stage one +{ADAPT_STAGE1['extra_iter']} trees, stage two +{ADAPT_STAGE2['extra_iter']}), and the "
-        f"site's other pages are scored (at least {MIN_TEST}). Base: the fold model that never saw the site "
+        "adapted, and the site's other pages are scored (at least {MIN_TEST}). Base: the fold model that never saw the site "
         f"({FOLDS} site-grouped folds over the training datasets"
         + (f", every {args.base_every}th page" if args.base_every > 1 else "")
-        + "; big9's pages count for its nine sites, Wayback captures for the site archived). F1: mean over "
+        + "; big9's pages count for its nine sites, Wayback captures for the site archived). Methods: "
+        f"*sample* is what `declutter train` runs (`boilerplate.teach.refit`: stage one refitted on "
+        f"{SAMPLE_LINES:,} lines drawn from the base's own training pages, as training.train ships them, "
+        "plus the labelled lines; the base's stage two); *warm* continues the base's boosting on the "
+        f"labelled lines alone (`boilerplate.teach.adapt`: stage one +{ADAPT_STAGE1['extra_iter']} trees, "
+        f"stage two +{ADAPT_STAGE2['extra_iter']}; declutter train's fallback for a model without a sample). "
+        "F1: mean over "
         "sites of the article F1 of their scored pages; *error left*: (1 - adapted) / (1 - base); "
         "*ceiling*: the gold-derived labels themselves as output (headlines, captions and the like are "
         "not body in our convention, so some gold is out of reach).", "",
-        "| sites | k | sites | pages scored | HTML base | HTML adapted | error left | text base | "
-        "text adapted | error left | sites halving HTML error | sites at F1 >= 0.98 | ceiling (HTML) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|", *curve, "",
-        f"Adapted models on other sites (each site's most-adapted model on up to {OTHER_PAGES} pages of "
-        "other sites of its fold, which its base never saw either); adapted minus base, article F1:", "",
-        "| sites | models | HTML mean | HTML worst | text mean | text worst |", "|---|---:|---:|---:|---:|---:|",
-        *others, "",
+        ("| sites | method | k | sites | pages scored | HTML base | HTML adapted | error left | text base | "
+         "text adapted | error left | sites halving HTML error | sites at F1 >= 0.98 | ceiling (HTML) |"),
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|", *curve, "",
+        (f"Adapted models on other sites (each site's most-adapted model on up to {OTHER_PAGES} pages of "
+         "other sites of its fold, which its base never saw either); adapted minus base, article F1, "
+         f"mean and worst over the models (goal: no worse than -{GOAL_OTHERS}):"), "",
+        "| sites | method | models | pages | HTML mean | HTML worst | text mean | text worst |",
+        "|---|---|---:|---:|---:|---:|---:|---:|", *others, "",
     ]
-    if fits:
-        lines.append(f"Adapting to {max(KS)} pages inside this run: median {np.median(fits):.1f} s "
-                     f"(max {max(fits):.1f} s).")
+    for method, fit_seconds in fits.items():
+        if fit_seconds:
+            lines.append(f"Adapting to {max(KS)} pages inside this run ({method}): median "
+                         f"{np.median(fit_seconds):.1f} s (max {max(fit_seconds):.1f} s).")
     if timing:
         walls, peaks = [t for t, _ in timing], [m for _, m in timing]
         lines.append(f"`declutter train` on {max(KS)} labelled pages of one site (a new process: start-up, "
@@ -391,13 +450,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--base-every", type=int, default=1,
                         help="fold models train on every Nth page of the training data (default: all)")
     parser.add_argument("--min-pages", type=int, default=5, help="sites with at least this many pages")
-    parser.add_argument("--sites-every", type=int, default=1, help="every Nth of those sites (quick runs)")
+    parser.add_argument("--every", type=int, default=1, help="every Nth of those sites (quick runs)")
+    parser.add_argument("--sites", default="",
+                        help="only these sites: comma-separated datasets or dataset/site (big9,fundus/bbc)")
+    parser.add_argument("--method", default="sample", choices=(*METHODS, "both"),
+                        help="sample: what declutter train runs; warm: boosting continued (its fallback); both")
     parser.add_argument("--time-runs", type=int, default=3, help="runs of the declutter train timing (0: none)")
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/declutter-cache"))
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--no-write", action="store_true", help="print the section, write nothing")
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
+    args.methods = METHODS if args.method == "both" else (args.method,)
     return args
 
 
@@ -410,16 +474,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     corpus = load_corpus(args.data_dir, sorted(set(TRAIN_DATASETS) | set(SITE_DATASETS)), args.cache_dir)
     folds = fold_models(corpus, args.base_every, args.cache_dir)
     sites = site_pages(corpus, args.min_pages)
-    chosen = list(sites.items())[::args.sites_every]
+    wanted = [name for name in args.sites.split(",") if name]
+    chosen = [(key, pages) for key, pages in sites.items()
+              if not wanted or key[0] in wanted or f"{key[0]}/{key[1]}" in wanted][::args.every]
     log(f"{len(chosen)} sites: " + ", ".join(f"{d}/{s} ({len(p)})" for (d, s), p in chosen))
     scorer = Scorer(corpus, load_model().threshold)
+    samples = {fold: base_sample(corpus, fold, args.base_every) for fold in range(FOLDS)} \
+        if "sample" in args.methods else {}
     results = []
     for key, pages in chosen:
         fold = site_fold(key[1], FOLDS)
-        results.append(run_site(key, pages, folds[fold], fold, scorer, others_sample(sites, key, fold)))
+        results.append(run_site(key, pages, folds[fold], fold, scorer, others_sample(sites, key, fold),
+                                args.methods, samples.get(fold)))
         done = results[-1]["k"]
         log(f"{key[0]}/{key[1]}: " + ", ".join(
-            f"k={k} {v['base'].f1('html'):.3f}->{v['adapted'].f1('html'):.3f}" for k, v in done.items()))
+            f"k={k} {v['base'].f1('html'):.3f}->" + "/".join(f"{v[m].f1('html'):.3f}" for m in args.methods)
+            for k, v in done.items()))
     timing: list[tuple[float, float]] = []
     big = [pages for (d, _), pages in sites.items() if d == "big9" and len(pages) > max(KS)]
     if args.time_runs and big:
