@@ -407,7 +407,7 @@ def report(results: list[dict[str, Any]], timing: list[tuple[float, float]], arg
         f"`python -m training.benchmarks.learning_curve {shlex.join(args.argv)}` ({datetime.date.today()}, "
         f"commit {git_commit()}, {seconds / 60:.0f} min). For each site, k of its pages are labelled with the "
         "gold-derived labels of `training.labels` (what a careful user would click), the base model is "
-        "adapted, and the site's other pages are scored (at least {MIN_TEST}). Base: the fold model that never saw the site "
+        f"adapted, and the site's other pages are scored (at least {MIN_TEST}). Base: the fold model that never saw the site "
         f"({FOLDS} site-grouped folds over the training datasets"
         + (f", every {args.base_every}th page" if args.base_every > 1 else "")
         + "; big9's pages count for its nine sites, Wayback captures for the site archived). Methods: "
