@@ -31,6 +31,7 @@ from .errors import BoilerplateError, OptionError
 from .readers import INPUT_SUFFIXES, STDIN, read_inputs, shown, would_read
 from .records import PageRecord, error_message, line_dict
 from .sitememory import MIN_PAGES, SiteRule
+from .teachcli import register as register_teaching
 
 __all__ = ["app", "main"]
 
@@ -200,8 +201,9 @@ ThresholdOption = Annotated[float | None, typer.Option(
     help="Content probability needed to keep a line: lower keeps more lines, higher fewer.  "
     f"[default: the model's own{_shipped_threshold()}]")]
 ModelOption = Annotated[Path | None, typer.Option(
-    metavar="PATH", show_default=False, help="A model file made by training.train. joblib runs "
-    "code when it loads: only use files you made yourself, never one downloaded from elsewhere.  "
+    metavar="PATH", show_default=False, help="A model folder made by `declutter train`, or a model "
+    "file made by training.train. joblib runs code when it loads: only use models you made "
+    "yourself, never one downloaded from elsewhere.  "
     "[default: the shipped model]")]
 MaxBytesOption = Annotated[int, typer.Option(
     min=0, metavar="BYTES", help="Refuse inputs larger than this.")]
@@ -268,6 +270,9 @@ def run(
         if output is not None:
             _close(stream)  # a full disk may only tell now, as the last bytes are written
     _summarise(counts)
+
+
+register_teaching(app)  # declutter label, show, train (after run: the help lists it first)
 
 
 def _close(stream: TextIO) -> None:

@@ -259,8 +259,9 @@ def _check_metadata(path: Path) -> dict[str, Any]:
 
 
 def load_model(path: str | Path | None = None) -> Model:
-    """Load a model after checking its metadata; the shipped one is cached per process.
+    """Load a model (a .joblib path, or a folder holding line_classifier.joblib) after checking its metadata.
 
+    The shipped one is cached per process.
     Only load files you made or the shipped model: a model without its
     ``.npz`` loads from the joblib, and joblib runs code on load.
 
@@ -271,6 +272,8 @@ def load_model(path: str | Path | None = None) -> Model:
     if path is None:
         return _load_shipped()
     resolved = Path(path).resolve()
+    if resolved.is_dir():  # a model folder (``declutter train`` writes one)
+        resolved = resolved / DEFAULT_MODEL_PATH.name
     if resolved == DEFAULT_MODEL_PATH.resolve():
         return _load_shipped()
     try:

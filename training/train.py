@@ -38,6 +38,7 @@ from boilerplate.model import (
     save_model,
 )
 from training.benchmarks.docs import shown
+from boilerplate.teach import sample_path, write_sample
 from training.corpus import TRAIN_DATASETS, iter_dataset
 from training.labels import LABEL_RULE, Featurized, labelled_pages, load_dataset
 from training.metrics import article_score
@@ -282,6 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "label_rule": LABEL_RULE,
     }
     meta_path = save_model(model.to_stages(), args.out, meta)
+    write_sample(sample_path(args.out), rows.X, rows.y, rows.sample_weight)  # for declutter train (teach.py)
     if cross:
         fit_page_kind(args, pages, rows, model, meta["command"])
     trees = args.out.with_suffix(".npz")
