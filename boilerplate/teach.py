@@ -116,6 +116,9 @@ def write_sample(path: Path, X: np.ndarray, y: np.ndarray, weight: np.ndarray | 
     """Write a base sample: ``lines`` rows of X drawn at random (all of them with None), compressed."""
     if weight is None:
         weight = np.ones(len(y))
+    else:  # lines that weigh 0 teach nothing (snippet pages' undecided lines, list markers)
+        used = weight > 0
+        X, y, weight = X[used], y[used], weight[used]
     if lines is not None and len(y) > lines:
         keep = np.sort(np.random.default_rng(seed).choice(len(y), lines, replace=False))
         X, y, weight = X[keep], y[keep], weight[keep]

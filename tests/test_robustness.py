@@ -49,6 +49,7 @@ from boilerplate import (
 )
 from boilerplate.cli import app
 from boilerplate.decode import DEFAULT_MAX_BYTES
+from boilerplate.pagekind import page_kind_paths
 
 #: Hang guard for the huge inputs, in CPU seconds of this process: a broken,
 #: super-linear path takes minutes; a healthy one takes a few seconds. CPU time,
@@ -995,6 +996,8 @@ def _copy_model(tmp_path: Path) -> Path:
     dst.parent.mkdir()
     shutil.copyfile(src, dst)
     shutil.copyfile(src.with_suffix(".json"), dst.with_suffix(".json"))
+    for part in page_kind_paths(src):  # the page-kind model is part of the model too
+        shutil.copyfile(part, dst.with_name(part.name))
     return dst
 
 

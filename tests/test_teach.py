@@ -17,7 +17,7 @@ from conftest import REPO
 from boilerplate import declutter, load_model
 from boilerplate.annotate import LABELS_SUFFIX
 from boilerplate.errors import InputError
-from boilerplate.model import DEFAULT_MODEL_PATH, sha256_of
+from boilerplate.model import DEFAULT_MODEL_PATH, TRAIN_EXTRA_HINT, sha256_of
 from boilerplate.teach import (
     LABELLED_WEIGHT,
     MODEL_FILE,
@@ -215,7 +215,7 @@ def test_train_without_scikit_learn_says_what_to_install(tmp_path: Path) -> None
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120,
                           check=False)
     assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
-    assert 'pip install "declutter-news[train]"' in done.stderr
+    assert TRAIN_EXTRA_HINT in done.stderr
 
 
 def test_train_refuses_an_output_that_is_a_file(tmp_path: Path) -> None:

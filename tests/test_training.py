@@ -233,3 +233,15 @@ def test_docs_benchmarks_records_no_machine_paths():
     text = (REPO / "docs" / "benchmarks.md").read_text(encoding="utf-8")
     assert str(REPO.parent) + "/" not in text
     assert "/work/" not in text and "/home/" not in text
+
+
+def test_train_refuses_a_labels_folder_without_labelled_pages(tmp_path, capsys):
+    """A labels folder without index.json once trained on the fixtures alone and reported success."""
+    from training.train import main
+
+    (tmp_path / "page.html").write_text("<p>Some page.</p>", encoding="utf-8")
+    with pytest.raises(SystemExit) as stop:
+        main(["--labels", str(tmp_path), "--out", str(tmp_path / "m.joblib")])
+    assert stop.value.code == 2
+    assert "no labelled pages" in capsys.readouterr().err
+    assert not (tmp_path / "m.joblib").exists()

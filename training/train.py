@@ -253,7 +253,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     labelled = labelled_pages(FIXTURES, split="train")
     for folder in args.labels:
-        labelled += labelled_pages(folder)
+        found = labelled_pages(folder)
+        if not found:  # a folder without index.json (or an empty one) must not train on the fixtures alone
+            parser.error(f"--labels {folder}: no labelled pages (it needs an index.json listing them, as "
+                         "fixtures/ has; for NAME.html + NAME.labels.jsonl pairs use `declutter train`)")
+        labelled += found
     pages, golds, used = load_training_pages(args, labelled)
     if not pages and not labelled:
         parser.error("nothing to train on: give a data folder and/or --labels")
