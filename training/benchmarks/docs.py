@@ -38,7 +38,12 @@ def shown_path(path: str | Path) -> str:
     """A path as the docs show it: relative to the repository, unless it is under the
     temporary folder (a scratch path such as /tmp/declutter-cache reads the same anywhere)."""
     text = str(path)
-    if not os.path.isabs(text) or Path(text).resolve().is_relative_to(_TEMP):
+    if not os.path.isabs(text):
+        return text
+    resolved = Path(text).resolve()
+    # Scratch is the temporary folder outside the repository's own folder and its
+    # neighbours (../shared/data): a clone may itself live in /tmp.
+    if resolved.is_relative_to(_TEMP) and not resolved.is_relative_to(REPO.parent):
         return text
     return os.path.relpath(text, REPO)
 
