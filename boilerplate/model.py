@@ -39,6 +39,7 @@ __all__ = [
     "TRAIN_EXTRA_HINT",
     "Model",
     "export_trees",
+    "file_stamp",
     "load_model",
     "require_train_extra",
     "save_model",
@@ -280,11 +281,11 @@ def load_model(path: str | Path | None = None) -> Model:
         stat = resolved.stat()
     except OSError:
         return _load_checked(resolved)  # raises a clear ModelError
-    return _load_user(resolved, stat.st_mtime_ns, stat.st_size, _stamp(_meta_path(resolved)),
-                      _stamp(_trees_path(resolved)))
+    return _load_user(resolved, stat.st_mtime_ns, stat.st_size, file_stamp(_meta_path(resolved)),
+                      file_stamp(_trees_path(resolved)))
 
 
-def _stamp(path: Path) -> tuple[int, int] | None:
+def file_stamp(path: Path) -> tuple[int, int] | None:
     """(mtime, size) of a file, None when it does not exist."""
     try:
         stat = path.stat()

@@ -26,7 +26,7 @@ import numpy as np
 from .document import Document
 from .errors import ModelError
 from .features import FEATURE_NAMES
-from .model import RETRAIN_COMMAND, Model, sha256_of
+from .model import RETRAIN_COMMAND, Model, file_stamp, sha256_of
 from .structure import STRUCTURE_NAMES
 from .trees import FORMAT as TREES_FORMAT
 from .trees import Forest, read_forests, write_forests
@@ -299,16 +299,7 @@ def load_page_kind(model: Model) -> PageKindModel | None:
     if model.path is None:
         return None
     trees, meta_path = page_kind_paths(model.path)
-    return _load(trees, meta_path, str(model.metadata.get("sha256")), _stamp(trees), _stamp(meta_path))
-
-
-def _stamp(path: Path) -> tuple[int, int] | None:
-    """(mtime, size) of a file, None when it does not exist."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return stat.st_mtime_ns, stat.st_size
+    return _load(trees, meta_path, str(model.metadata.get("sha256")), file_stamp(trees), file_stamp(meta_path))
 
 
 @functools.lru_cache(maxsize=8)

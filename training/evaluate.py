@@ -67,7 +67,7 @@ from training import corpus as _corpus_module
 from training import labels as _labels_module
 from training import train as _train_module
 from training import weights as _weights_module
-from training.benchmarks.docs import replace_section, shown
+from training.benchmarks.docs import replace_section, shown, progress
 from training.corpus import GOLD_DATASETS, SNIPPET_DATASET, TRAIN_DATASETS, Page, iter_dataset
 from training.labels import Featurized, align_labels, code_digest, featurize_page, labelled_pages, load_dataset
 from training.metrics import Score, article_score, normalise, page_pr, snippet_rates
@@ -118,9 +118,7 @@ TEXT_SYSTEMS = {
 Outputs = dict[tuple[str, str], dict[str, Any]]
 
 
-def log(message: str) -> None:
-    """Progress on stderr."""
-    print(f"[evaluate {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+log = progress("evaluate")
 
 
 # ---------------------------------------------------------------- pages

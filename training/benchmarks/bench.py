@@ -71,7 +71,7 @@ from boilerplate.pagekind import article_score, page_hints
 from boilerplate.segment import from_html
 from boilerplate.sniff import check_page, detect_kind
 from boilerplate.walk import parse
-from training.benchmarks.docs import replace_section, shown
+from training.benchmarks.docs import replace_section, shown, progress
 from training.corpus import SYNTHETIC
 
 REPO = Path(__file__).resolve().parents[2]
@@ -114,9 +114,7 @@ TARGET_PURE_SPEEDUP = 1.5
 RECENT_DATASETS = ("fundus", "wcxb-articles")
 
 
-def log(message: str) -> None:
-    """Progress on stderr."""
-    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+log = progress("bench")
 
 
 # ---------------------------------------------------------------- sampling

@@ -38,7 +38,6 @@ import platform
 import re
 import shlex
 import sys
-import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -54,7 +53,7 @@ from boilerplate.estimator import FOLDS
 from boilerplate.features import FEATURE_NAMES
 from boilerplate.model import load_model
 from boilerplate.sitememory import SiteCounts, SiteRule, relabel, site_of
-from training.benchmarks.docs import replace_section, shown, shown_path
+from training.benchmarks.docs import replace_section, shown, shown_path, progress
 from training.corpus import TRAIN_DATASETS, iter_dataset
 from training.corpus import site_of as link_site
 from training.evaluate import KINDS, oof_key, paired_delta
@@ -369,8 +368,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def log(message: str) -> None:
-    print(f"[bench_site {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+log = progress("bench_site")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

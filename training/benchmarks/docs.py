@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import shlex
+import sys
+import time
+from collections.abc import Callable
 import tempfile
 from pathlib import Path
 
@@ -57,3 +60,12 @@ def _shown_word(word: str) -> str:
 
 
 _TEMP = Path(tempfile.gettempdir()).resolve()
+
+
+def progress(name: str) -> Callable[[str], None]:
+    """The progress logger of a script: ``[name HH:MM:SS] message`` lines on stderr."""
+
+    def log(message: str) -> None:
+        print(f"[{name} {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+    return log

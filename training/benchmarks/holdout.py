@@ -30,7 +30,7 @@ from typing import Any
 from boilerplate.api import declutter
 from boilerplate.errors import InputError
 from boilerplate.model import load_model
-from training.benchmarks.docs import replace_section, shown, shown_path
+from training.benchmarks.docs import replace_section, shown, shown_path, progress
 from training.corpus import iter_dataset
 from training.evaluate import (
     DEFAULT_OUT,
@@ -57,9 +57,7 @@ SYSTEMS = {
 }
 
 
-def log(message: str) -> None:
-    """Progress on stderr."""
-    print(f"[holdout {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+log = progress("holdout")
 
 
 def run_page(job: tuple[str, str | None, str]) -> dict[str, Any]:

@@ -37,7 +37,7 @@ from boilerplate.estimator import FOLDS, STAGE2_PARAMS, build_estimator, positiv
 from boilerplate.features import recount_vocabulary, stage2_features
 from boilerplate.model import DEFAULT_MODEL_PATH, load_model
 from boilerplate.vocab import Vocabulary, build_vocabulary
-from training.benchmarks.docs import replace_section, shown
+from training.benchmarks.docs import replace_section, shown, progress
 from training.corpus import SNIPPET_DATASET, TRAIN_DATASETS, Page
 from training.evaluate import (
     DEFAULT_CACHE_DIR,
@@ -64,9 +64,7 @@ FIXTURE_LANGUAGES = {"german_news": "de", "spanish_news": "es", "french_news": "
 WORKERS = 2
 
 
-def log(message: str) -> None:
-    """Progress on stderr."""
-    print(f"[lolo {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+log = progress("lolo")
 
 
 @dataclass(frozen=True)
